@@ -1,0 +1,147 @@
+"""The one way to reach the databases, shared by routes, the CLI and Dagster assets.
+
+Commerce tables live in the `commerce` schema and content tables in the `content` schema. By default
+both schemas share one database; `COMMERCE_DATABASE_URL` / `CONTENT_DATABASE_URL` put each domain in
+a database of its own. With no URL at all, a private PostgreSQL (pgserver) runs under `.data/`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, create_engine, make_url, text
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from api.config import Settings
+
+log = logging.getLogger(__name__)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Domain(StrEnum):
+    commerce = "commerce"
+    content = "content"
+
+
+class CommerceBase(DeclarativeBase):
+    metadata = MetaData(schema=Domain.commerce.value, naming_convention=NAMING_CONVENTION)
+
+
+class ContentBase(DeclarativeBase):
+    metadata = MetaData(schema=Domain.content.value, naming_convention=NAMING_CONVENTION)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Any `postgres://` / `postgresql://` URL, as SQLAlchemy's psycopg 3 dialect wants it."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    if parsed.drivername in ("postgresql", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def libpq_url(url: str) -> str:
+    """The same URL without a SQLAlchemy driver suffix, for libpq clients (dbt, Dagster storage)."""
+    parsed = make_url(sqlalchemy_url(url)).set(drivername="postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+def start_embedded_postgres(settings: Settings) -> str:
+    """Start (or join) the private PostgreSQL under `data_dir/postgres` and return its URL."""
+    import pgserver
+
+    pgdata = settings.data_dir / "postgres"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    uri: str = server.get_uri()
+    log.info("embedded postgres ready", extra={"pgdata": str(pgdata)})
+    return uri
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    commerce: str
+    content: str
+
+    @property
+    def shared(self) -> bool:
+        return self.commerce == self.content
+
+
+def resolve_urls(settings: Settings) -> DatabaseUrls:
+    base = settings.database_url
+    if base is None and not (settings.commerce_database_url and settings.content_database_url):
+        base = start_embedded_postgres(settings)
+    commerce = settings.commerce_database_url or base
+    content = settings.content_database_url or base
+    assert commerce is not None and content is not None
+    return DatabaseUrls(commerce=sqlalchemy_url(commerce), content=sqlalchemy_url(content))
+
+
+class Database:
+    """Engines and session factories for both domains."""
+
+    def __init__(self, urls: DatabaseUrls, settings: Settings) -> None:
+        self.urls = urls
+        connect_args: dict[str, Any] = {"connect_timeout": settings.db_connect_timeout_seconds}
+        self.commerce_engine: Engine = create_engine(
+            urls.commerce, pool_size=settings.db_pool_size, pool_pre_ping=True, connect_args=connect_args
+        )
+        self.content_engine: Engine = (
+            self.commerce_engine
+            if urls.shared
+            else create_engine(
+                urls.content, pool_size=settings.db_pool_size, pool_pre_ping=True, connect_args=connect_args
+            )
+        )
+        self.commerce_sessions = sessionmaker(self.commerce_engine, expire_on_commit=False)
+        self.content_sessions = sessionmaker(self.content_engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(resolve_urls(settings), settings)
+
+    def engine(self, domain: Domain) -> Engine:
+        return self.commerce_engine if domain is Domain.commerce else self.content_engine
+
+    @contextmanager
+    def transaction(self, domain: Domain) -> Iterator[Session]:
+        """A session whose work commits on success and rolls back on any error."""
+        factory = self.commerce_sessions if domain is Domain.commerce else self.content_sessions
+        with factory() as session, session.begin():
+            yield session
+
+    def ping(self, domain: Domain) -> None:
+        with self.engine(domain).connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.commerce_engine.dispose()
+        if self.content_engine is not self.commerce_engine:
+            self.content_engine.dispose()
+
+
+def libpq_params(url: str) -> dict[str, str]:
+    """Host, port, user, password and database of a URL, for tools configured field by field (dbt).
+    A Unix-socket URL (`?host=/path`, as the embedded server gives) yields the socket directory as host."""
+    parsed = make_url(sqlalchemy_url(url))
+    socket_host = parsed.query.get("host")
+    host = parsed.host or (socket_host if isinstance(socket_host, str) else "127.0.0.1")
+    return {
+        "host": host,
+        "port": str(parsed.port or 5432),
+        "user": parsed.username or "postgres",
+        "password": parsed.password or "",
+        "dbname": parsed.database or "postgres",
+    }

@@ -1,0 +1,53 @@
+"""Resources for every system outside Dagster: the two stores and dbt."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource, DbtProject
+from pydantic import PrivateAttr
+
+from api.config import PROJECT_ROOT, get_settings
+from api.db import Database, DatabaseUrls, libpq_params, resolve_urls
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def dbt_env(commerce_url: str) -> dict[str, str]:
+    """The variables `dbt_project/profiles.yml` reads. dbt builds the analytics schema in the commerce
+    database, where it reads the commerce and content schemas."""
+    return {f"MARKETPLACE_DBT_{name.upper()}": value for name, value in libpq_params(commerce_url).items()}
+
+
+def dbt_executable() -> str:
+    return str(Path(sys.executable).parent / "dbt")
+
+
+class StoresResource(ConfigurableResource):  # type: ignore[type-arg]
+    """The commerce and content stores, reached exactly as the API reaches them. Empty URLs mean
+    "use the settings" (DATABASE_URL, COMMERCE_/CONTENT_DATABASE_URL, or the embedded server)."""
+
+    commerce_url: str = ""
+    content_url: str = ""
+    _database: Database | None = PrivateAttr(default=None)
+
+    @property
+    def urls(self) -> DatabaseUrls:
+        if self.commerce_url and self.content_url:
+            return DatabaseUrls(commerce=self.commerce_url, content=self.content_url)
+        return resolve_urls(get_settings())
+
+    @property
+    def database(self) -> Database:
+        if self._database is None:
+            self._database = Database(self.urls, get_settings())
+        return self._database
+
+
+def build_dbt_resource(stores: StoresResource) -> DbtCliResource:
+    os.environ.update(dbt_env(stores.urls.commerce))  # dbt runs as a subprocess and inherits these
+    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable())

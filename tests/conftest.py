@@ -1,0 +1,147 @@
+"""Tests run against the real PostgreSQL on 127.0.0.1:5432 (override with TEST_DATABASE_URL), through
+real HTTP on the ASGI app. One database is migrated per session; every table is emptied before each test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import make_url, text
+
+from api import migrate
+from api.app import create_app
+from api.auth import service as auth_service
+from api.auth.models import Role
+from api.config import Settings
+from api.db import Database, DatabaseUrls, Domain, libpq_url, sqlalchemy_url
+
+SERVER_URL = os.environ.get("TEST_DATABASE_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PASSWORD = "correct-horse-battery"
+
+
+def recreate_database(name: str) -> str:
+    """Drop and create `name` on the test server; return its SQLAlchemy URL."""
+    with psycopg.connect(SERVER_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return sqlalchemy_url(make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False))
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return os.environ.get("TEST_DATABASE_URL") or recreate_database(f"marketplace_test_{worker}")
+
+
+@pytest.fixture(scope="session")
+def urls(database_url: str) -> DatabaseUrls:
+    urls = DatabaseUrls(commerce=database_url, content=database_url)
+    migrate.upgrade(urls)
+    return urls
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url=database_url,
+        redis_url=None,
+        data_dir=tmp_path_factory.mktemp("data"),
+        rate_limit_per_minute=100_000,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture(scope="session")
+def database(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]:
+    database = Database(urls, settings)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def clean_tables(request: pytest.FixtureRequest) -> None:
+    if "database" not in request.fixturenames and "client" not in request.fixturenames:
+        return
+    database: Database = request.getfixturevalue("database")
+    for domain in Domain:
+        with database.engine(domain).begin() as conn:
+            tables = conn.execute(
+                text(
+                    "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
+                    "WHERE schemaname = :schema AND tablename <> 'alembic_version'"
+                ),
+                {"schema": domain.value},
+            ).scalars().all()
+            if tables:
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database) -> FastAPI:
+    return create_app(settings, database)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_user(database: Database) -> Callable[..., dict[str, Any]]:
+    def make(role: Role = Role.customer, email: str | None = None, **fields: Any) -> dict[str, Any]:
+        email = email or f"{role.value}-{os.urandom(4).hex()}@example.com"
+        with database.transaction(Domain.commerce) as session:
+            user = auth_service.create_user(session, email=email, password=PASSWORD, role=role, **fields)
+            return {"id": user.id, "email": user.email, "password": PASSWORD}
+
+    return make
+
+
+@pytest.fixture
+def login(client: TestClient) -> Callable[[dict[str, Any]], dict[str, str]]:
+    def do_login(user: dict[str, Any]) -> dict[str, str]:
+        response = client.post("/auth/token", json={"email": user["email"], "password": user["password"]})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    return do_login
+
+
+@pytest.fixture
+def admin_headers(make_user: Callable[..., dict[str, Any]], login: Callable[..., dict[str, str]]) -> dict[str, str]:
+    return login(make_user(Role.admin))
+
+
+@pytest.fixture
+def publishable_key(client: TestClient, admin_headers: dict[str, str]) -> str:
+    response = client.post("/admin/api-keys", json={"name": "storefront", "kind": "publishable"}, headers=admin_headers)
+    assert response.status_code == 201, response.text
+    secret: str = response.json()["secret"]
+    return secret
+
+
+def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with this status and stable type."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["type"].endswith("/" + code)
+    assert body["title"]
+    assert body["request_id"] == response.headers["x-request-id"]
+    return body
+
+
+def libpq(url: str) -> str:
+    return libpq_url(url)
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
