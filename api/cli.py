@@ -148,7 +148,8 @@ def demo(
 
     settings = get_settings()
     embedded = not (settings.database_url or settings.commerce_database_url)
-    _echo("[1/5] Database: " + ("starting the embedded PostgreSQL under .data/ ..." if embedded else "using DATABASE_URL"))
+    where = "starting the embedded PostgreSQL under .data/ ..." if embedded else "using DATABASE_URL"
+    _echo(f"[1/5] Database: {where}")
     urls = resolve_urls(settings)
     _echo("[2/5] Migrating the commerce and content stores ...")
     migrations.upgrade(urls)
@@ -207,7 +208,7 @@ def _supervise(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
-    failed = [p.args for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
+    failed = [str(p.args) for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
     if failed and not stopping:
         _echo(f"A process stopped unexpectedly: {failed[0]}")
         raise typer.Exit(1)

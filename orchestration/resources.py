@@ -27,7 +27,7 @@ def dbt_executable() -> str:
     return str(Path(sys.executable).parent / "dbt")
 
 
-class StoresResource(ConfigurableResource):  # type: ignore[type-arg]
+class StoresResource(ConfigurableResource):
     """The commerce and content stores, reached exactly as the API reaches them. Empty URLs mean
     "use the settings" (DATABASE_URL, COMMERCE_/CONTENT_DATABASE_URL, or the embedded server)."""
 

@@ -35,8 +35,9 @@ def recreate_database(name: str) -> str:
 
 @pytest.fixture(scope="session")
 def database_url() -> str:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return os.environ.get("TEST_DATABASE_URL") or recreate_database(f"marketplace_test_{worker}")
+    # TEST_DB_NAME lets several test runs share the server without touching each other's data.
+    name = os.environ.get("TEST_DB_NAME") or "marketplace_test_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return os.environ.get("TEST_DATABASE_URL") or recreate_database(name)
 
 
 @pytest.fixture(scope="session")
@@ -53,7 +54,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         redis_url=None,
         data_dir=tmp_path_factory.mktemp("data"),
         rate_limit_per_minute=100_000,
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
 
 
@@ -71,13 +72,13 @@ def clean_tables(request: pytest.FixtureRequest) -> None:
     database: Database = request.getfixturevalue("database")
     for domain in Domain:
         with database.engine(domain).begin() as conn:
-            tables = conn.execute(
+            tables: list[str] = list(conn.execute(
                 text(
                     "SELECT quote_ident(schemaname) || '.' || quote_ident(tablename) FROM pg_tables "
                     "WHERE schemaname = :schema AND tablename <> 'alembic_version'"
                 ),
                 {"schema": domain.value},
-            ).scalars().all()
+            ).scalars())
             if tables:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 

@@ -28,7 +28,7 @@ def test_ready_fails_clearly_when_the_content_database_is_down(urls: DatabaseUrl
         commerce_database_url=urls.commerce,
         content_database_url=UNREACHABLE,
         db_connect_timeout_seconds=2,
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
     database = Database(DatabaseUrls(commerce=urls.commerce, content=UNREACHABLE), split)
     with TestClient(create_app(split, database), raise_server_exceptions=False) as client:
@@ -41,7 +41,7 @@ def test_ready_fails_clearly_when_the_content_database_is_down(urls: DatabaseUrl
 
 
 def test_a_request_needing_a_down_database_answers_503_not_500(urls: DatabaseUrls) -> None:
-    down = Settings(database_url=UNREACHABLE, db_connect_timeout_seconds=2, _env_file=None)  # type: ignore[call-arg]
+    down = Settings(database_url=UNREACHABLE, db_connect_timeout_seconds=2, _env_file=None)
     database = Database(DatabaseUrls(commerce=UNREACHABLE, content=UNREACHABLE), down)
     with TestClient(create_app(down, database), raise_server_exceptions=False) as client:
         response = client.post("/auth/token", json={"email": "a@example.com", "password": "x"})
