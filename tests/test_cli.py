@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from api.auth.models import ApiKey, Role, User
+from api.config import Settings
+from api.db import Database, DatabaseUrls, Domain
+from api.seed import seed
+
+CLI = str(Path(sys.executable).parent / "marketplace")
+
+
+def _run(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url}
+    return subprocess.run([CLI, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_migrate_and_create_admin_print_what_they_did(urls: DatabaseUrls, database: Database) -> None:
+    migrated = _run(urls.commerce, "migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "Migrated the commerce and content stores to head." in migrated.stdout
+
+    created = _run(urls.commerce, "create-admin", "--email", "Root@Example.com", "--password", "a-long-password")
+    assert created.returncode == 0, created.stderr
+    assert "Created admin root@example.com" in created.stdout
+    with database.transaction(Domain.commerce) as session:
+        user = session.scalar(select(User).where(User.email == "root@example.com"))
+    assert user is not None and user.role == Role.admin
+
+    again = _run(urls.commerce, "create-admin", "--email", "root@example.com", "--password", "a-long-password")
+    assert again.returncode == 1
+    assert "already exists" in again.stdout
+
+    short = _run(urls.commerce, "create-admin", "--email", "x@example.com", "--password", "short")
+    assert short.returncode != 0
+
+
+def test_seed_is_idempotent_and_saves_the_demo_credentials(database: Database, settings: Settings) -> None:
+    first = seed(database, settings.data_dir)
+    second = seed(database, settings.data_dir)
+    assert first.publishable_key == second.publishable_key
+    saved = json.loads((settings.data_dir / "demo-credentials.json").read_text())
+    assert saved["publishable_key"] == first.publishable_key
+    with database.transaction(Domain.commerce) as session:
+        staff = session.scalar(select(func.count()).select_from(User).where(User.role.in_(["admin", "finance"])))
+        keys = session.scalar(select(func.count()).select_from(ApiKey))
+    assert staff == 2
+    assert keys == 1
