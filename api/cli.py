@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import make_url
 
 from api.config import PROJECT_ROOT, Settings, get_settings
 from api.db import Database, DatabaseUrls, Domain, libpq_url, resolve_urls
@@ -122,6 +123,11 @@ def _child_env(settings: Settings, urls: DatabaseUrls) -> dict[str, str]:
     return env
 
 
+def dagster_storage_url(url: str) -> str:
+    # dagster-postgres binds NOTIFY parameters client-side, which only the psycopg2 driver does.
+    return make_url(libpq_url(url)).set(drivername="postgresql+psycopg2").render_as_string(hide_password=False)
+
+
 def _write_dagster_instance(settings: Settings, urls: DatabaseUrls) -> None:
     """Dagster keeps its runs, events and schedules in PostgreSQL too (schema `dagster`)."""
     home = settings.data_dir / "dagster"
@@ -129,7 +135,7 @@ def _write_dagster_instance(settings: Settings, urls: DatabaseUrls) -> None:
     (home / "dagster.yaml").write_text(
         "storage:\n"
         "  postgres:\n"
-        f"    postgres_url: \"{libpq_url(urls.commerce)}\"\n"
+        f"    postgres_url: \"{dagster_storage_url(urls.commerce)}\"\n"
         "telemetry:\n"
         "  enabled: false\n"
     )
