@@ -90,6 +90,44 @@ def serve(
     raise typer.Exit(subprocess.call(_uvicorn_command(settings, workers), env=env, cwd=PROJECT_ROOT))
 
 
+@app.command()
+def dispatch(
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then exit.")] = False,
+) -> None:
+    """Deliver outbox events as signed webhooks (run as many workers as you like)."""
+    import httpx
+
+    from api.logs import configure_logging
+    from api.webhooks.service import Dispatcher
+
+    settings, urls = _urls()
+    configure_logging(settings.log_level, settings.log_json)
+    dispatcher = Dispatcher(Database(urls, settings), settings, httpx.Client())
+    handled = 0
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if not once:
+        _echo("Webhook dispatcher running (Ctrl-C to stop).")
+    last_report = time.monotonic()
+    while not stopping:
+        work = dispatcher.run_once()
+        handled += work
+        if once and work == 0:
+            break
+        if not once and time.monotonic() - last_report > 60:
+            _echo(f"dispatcher: {handled} events and deliveries handled so far")
+            last_report = time.monotonic()
+        if work == 0:
+            time.sleep(settings.dispatcher_poll_seconds)
+    _echo(f"Dispatcher stopped after handling {handled} events and deliveries.")
+
+
 def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
@@ -148,7 +186,7 @@ def demo(
     ] = False,
 ) -> None:
     """Bring up the whole platform with demo data: database, migrations, seed, first pipeline run,
-    API, Dagster webserver and daemon. Ctrl-C stops everything."""
+    API, Dagster webserver and daemon, webhook dispatcher. Ctrl-C stops everything."""
     from api import migrate as migrations
     from api.seed import seed as run_seed
 
@@ -172,7 +210,7 @@ def demo(
         )
         if code != 0:
             _echo("      the first materialisation failed; see the Dagster UI for the run's logs.")
-    _echo("[5/5] Starting the API, the Dagster webserver and the Dagster daemon ...")
+    _echo("[5/5] Starting the API, the Dagster webserver and daemon, and the webhook dispatcher ...")
     processes = [
         subprocess.Popen(_uvicorn_command(settings, 1), env=env, cwd=PROJECT_ROOT),
         subprocess.Popen(
@@ -181,6 +219,7 @@ def demo(
             cwd=PROJECT_ROOT,
         ),
         subprocess.Popen([_bin("dagster-daemon"), "run", "-w", "workspace.yaml"], env=env, cwd=PROJECT_ROOT),
+        subprocess.Popen([_bin("marketplace"), "dispatch"], env=env, cwd=PROJECT_ROOT),
     ]
     api_url = f"http://{settings.api_host}:{settings.api_port}"
     _echo(

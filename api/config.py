@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,31 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: int = 5
     log_level: str = "INFO"
     log_json: bool = True
+
+    # Content media: upload limit, and where files go (`local` under data_dir/media, or `s3`).
+    media_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    storage_backend: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str | None = None
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+
+    # Secrets that must be read back (webhook signing secrets) are encrypted with this Fernet key;
+    # without one, a key is generated once under `data_dir`.
+    secret_encryption_key: str | None = None
+    # Outgoing webhooks: retries with exponential back-off and full jitter, then `dead`.
+    webhook_max_attempts: int = Field(default=12, ge=1, le=50)
+    webhook_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    dispatcher_poll_seconds: float = Field(default=0.1, gt=0)
+
+    # Payments: `manual` (authorise now, an admin captures) or `stripe` (PaymentIntents, manual capture).
+    payment_provider: Literal["manual", "stripe"] = "manual"
+    stripe_api_key: str | None = None
+    stripe_api_base: str | None = None
+    stripe_webhook_secret: str | None = None
 
 
 @lru_cache

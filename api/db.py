@@ -93,6 +93,9 @@ class Database:
     """Engines and session factories for both domains."""
 
     def __init__(self, urls: DatabaseUrls, settings: Settings) -> None:
+        # Every mapper must be known before the first query (foreign keys name other domains' tables).
+        import api.models  # noqa: F401
+
         self.urls = urls
         connect_args: dict[str, Any] = {"connect_timeout": settings.db_connect_timeout_seconds}
         self.commerce_engine: Engine = create_engine(

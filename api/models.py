@@ -2,18 +2,74 @@
 
 from api.audit.models import AuditEntry
 from api.auth.models import ApiKey, AuthToken, User
+from api.carts.models import Cart, CartLineItem, CartShippingMethod, ShippingOption
+from api.catalog.models import (
+    Product,
+    ProductCategory,
+    ProductImage,
+    ProductOption,
+    ProductVariant,
+    VariantPrice,
+)
+from api.content.blogs.models import BlogPost
+from api.content.categories.models import Category
+from api.content.media.models import Media
+from api.content.navigation.models import NavigationMenu
+from api.content.orders.models import OrderRecord
+from api.content.pages.models import Page, PageVersion
+from api.content.products.models import ProductContent
+from api.content.tenants.models import Tenant
+from api.customers.models import Address
 from api.db import CommerceBase, ContentBase
 from api.idempotency.models import IdempotencyRecord
+from api.inventory.models import InventoryLevel, Reservation
+from api.orders.models import Order, OrderLineItem, VendorOrder
 from api.outbox.models import CommerceOutboxEvent, ContentOutboxEvent
+from api.payments.models import Payment, Refund, StripeWebhookEvent
+from api.regions.models import Region
+from api.vendors.models import Vendor
+from api.webhooks.models import WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "Address",
     "ApiKey",
     "AuditEntry",
     "AuthToken",
+    "BlogPost",
+    "Cart",
+    "CartLineItem",
+    "CartShippingMethod",
+    "Category",
     "CommerceBase",
     "CommerceOutboxEvent",
     "ContentBase",
     "ContentOutboxEvent",
     "IdempotencyRecord",
+    "InventoryLevel",
+    "Media",
+    "NavigationMenu",
+    "Order",
+    "OrderLineItem",
+    "OrderRecord",
+    "Page",
+    "PageVersion",
+    "Payment",
+    "Product",
+    "ProductCategory",
+    "ProductContent",
+    "ProductImage",
+    "ProductOption",
+    "ProductVariant",
+    "Refund",
+    "Region",
+    "Reservation",
+    "ShippingOption",
+    "StripeWebhookEvent",
+    "Tenant",
     "User",
+    "VariantPrice",
+    "Vendor",
+    "VendorOrder",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -13,6 +13,7 @@ from api.auth import service as auth_service
 from api.auth.actor import Actor, ActorKind
 from api.auth.models import ApiKey, ApiKeyKind, Role, User
 from api.auth.scopes import ROLE_SCOPES
+from api.commerce_seed import seed_commerce
 from api.db import Database, Domain
 
 DEMO_PASSWORD = "demo-password-123"
@@ -52,6 +53,7 @@ def seed(database: Database, data_dir: Path) -> DemoCredentials:
         admin = ensure_user(session, "admin@example.com", Role.admin, "Platform Admin")
         finance = ensure_user(session, "finance@example.com", Role.finance, "Finance Team")
         publishable = ensure_publishable_key(session, credentials_file)
+    seed_commerce(database)
     credentials = DemoCredentials(
         admin_email=admin.email, finance_email=finance.email, password=DEMO_PASSWORD, publishable_key=publishable
     )

@@ -32,7 +32,9 @@ class User(CommerceBase):
     full_name: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(String(20))
     # The vendor a vendor user works for, the company an employee belongs to (B2B).
-    vendor_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    vendor_id: Mapped[str | None] = mapped_column(
+        ForeignKey("vendors.id", ondelete="RESTRICT"), index=True
+    )
     company_id: Mapped[str | None] = mapped_column(String(40), index=True)
     company_role: Mapped[str | None] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")

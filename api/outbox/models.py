@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Identity, String, func
+from sqlalchemy import BigInteger, DateTime, Identity, Index, String, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,11 +22,19 @@ class OutboxColumns:
     entity_id: Mapped[str] = mapped_column(String(40), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Set once the webhook dispatcher has fanned the event out to its subscriptions.
+    dispatched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class CommerceOutboxEvent(OutboxColumns, CommerceBase):
     __tablename__ = "outbox_events"
+    __table_args__ = (
+        Index("ix_outbox_events_undispatched", "position", postgresql_where=text("dispatched_at IS NULL")),
+    )
 
 
 class ContentOutboxEvent(OutboxColumns, ContentBase):
     __tablename__ = "outbox_events"
+    __table_args__ = (
+        Index("ix_outbox_events_undispatched", "position", postgresql_where=text("dispatched_at IS NULL")),
+    )

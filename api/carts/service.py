@@ -1,0 +1,380 @@
+"""Carts and checkout. Totals are computed here, on the server, and nowhere else: per vendor (subtotal,
+shipping, tax) and for the whole cart. Tax is computed once on the cart's taxable total and split over the
+vendors by largest remainder, so the vendor totals always sum to the cart total."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api import money
+from api.auth.actor import Actor
+from api.auth.models import Role
+from api.carts.models import Cart, CartLineItem, CartShippingMethod, CartStatus, ShippingOption
+from api.carts.schemas import (
+    CartIn,
+    CartLineItemOut,
+    CartOut,
+    CartShippingMethodOut,
+    CartUpdate,
+    LineItemIn,
+    ShippingOptionIn,
+    StoreShippingOptionOut,
+    VendorTotalsOut,
+)
+from api.catalog import service as catalog
+from api.catalog.models import ProductVariant
+from api.clock import utcnow
+from api.errors import Conflict, FieldError, NotFound, ValidationFailed
+from api.inventory.service import OutOfStock
+from api.orders import service as orders
+from api.orders.models import Order
+from api.orders.service import LineSnapshot, VendorPart
+from api.regions.models import Region
+from api.vendors.models import Vendor
+from connectors.payments import PaymentProvider
+
+
+@dataclass(frozen=True)
+class PricedPart:
+    part: VendorPart
+    vendor_name: str
+
+
+# ---- access --------------------------------------------------------------------------------------------
+
+
+def get_cart(session: Session, cart_id: str, actor: Actor, *, for_update: bool = False) -> Cart:
+    """The cart id is the capability; a customer's cart is nobody else's (404 for them). `for_update` locks
+    the row until the transaction ends (a request's first load of the cart, so its state is current)."""
+    statement = select(Cart).where(Cart.id == cart_id)
+    if for_update:
+        statement = statement.with_for_update(of=Cart)
+    cart = session.scalar(statement)
+    if cart is None or (cart.customer_id is not None and cart.customer_id != actor.id):
+        raise NotFound("No such cart.")
+    return cart
+
+
+def _open_cart(session: Session, cart_id: str, actor: Actor) -> Cart:
+    cart = get_cart(session, cart_id, actor, for_update=True)
+    if cart.status != CartStatus.open:
+        raise Conflict("This cart has been completed; start a new one.")
+    return cart
+
+
+# ---- totals --------------------------------------------------------------------------------------------
+
+
+def price(cart: Cart) -> list[PricedPart]:
+    lines_by_vendor: dict[str, list[CartLineItem]] = defaultdict(list)
+    vendors: dict[str, Vendor] = {}
+    for item in cart.items:
+        vendor = item.variant.product.vendor
+        lines_by_vendor[vendor.id].append(item)
+        vendors[vendor.id] = vendor
+    methods = {m.vendor_id: m for m in cart.shipping_methods}
+    vendor_ids = sorted(lines_by_vendor)
+    subtotals = [sum(i.unit_price * i.quantity for i in lines_by_vendor[v]) for v in vendor_ids]
+    shipping = [methods[v].amount if v in methods else 0 for v in vendor_ids]
+    taxable = [s + h for s, h in zip(subtotals, shipping, strict=True)]
+    tax_total = money.tax(sum(taxable), cart.region.tax_rate)
+    taxes = money.allocate(tax_total, taxable) if sum(taxable) > 0 else [0] * len(vendor_ids)
+    parts = []
+    for vendor_id, subtotal, shipping_total, tax in zip(vendor_ids, subtotals, shipping, taxes, strict=True):
+        method = methods.get(vendor_id)
+        lines = [
+            LineSnapshot(
+                variant_id=i.variant_id,
+                product_id=i.variant.product_id,
+                title=i.variant.product.title,
+                variant_title=i.variant.title,
+                sku=i.variant.sku,
+                quantity=i.quantity,
+                unit_price=i.unit_price,
+            )
+            for i in lines_by_vendor[vendor_id]
+        ]
+        part = VendorPart(
+            vendor_id=vendor_id,
+            commission_rate=vendors[vendor_id].commission_rate,
+            lines=lines,
+            subtotal=subtotal,
+            shipping_total=shipping_total,
+            tax_total=tax,
+            shipping_option_id=method.shipping_option_id if method else None,
+            shipping_method_name=method.option.name if method else None,
+        )
+        parts.append(PricedPart(part=part, vendor_name=vendors[vendor_id].name))
+    return parts
+
+
+def view(session: Session, cart: Cart) -> CartOut:
+    parts = price(cart)
+    order = orders.order_for_cart(session, cart.id) if cart.status == CartStatus.completed else None
+    return CartOut(
+        id=cart.id,
+        region_id=cart.region_id,
+        currency_code=cart.currency_code,
+        customer_id=cart.customer_id,
+        email=cart.email,
+        shipping_address=cart.shipping_address,
+        status=CartStatus(cart.status),
+        items=[
+            CartLineItemOut(
+                id=i.id,
+                variant_id=i.variant_id,
+                product_id=i.variant.product_id,
+                vendor_id=i.variant.product.vendor_id,
+                title=i.variant.product.title,
+                variant_title=i.variant.title,
+                sku=i.variant.sku,
+                quantity=i.quantity,
+                unit_price=i.unit_price,
+                subtotal=i.unit_price * i.quantity,
+            )
+            for i in cart.items
+        ],
+        shipping_methods=[
+            CartShippingMethodOut(
+                id=m.id, vendor_id=m.vendor_id, shipping_option_id=m.shipping_option_id, name=m.option.name,
+                amount=m.amount,
+            )
+            for m in cart.shipping_methods
+        ],
+        vendors=[
+            VendorTotalsOut(
+                vendor_id=p.part.vendor_id,
+                vendor_name=p.vendor_name,
+                subtotal=p.part.subtotal,
+                shipping_total=p.part.shipping_total,
+                tax_total=p.part.tax_total,
+                total=p.part.total,
+            )
+            for p in parts
+        ],
+        subtotal=sum(p.part.subtotal for p in parts),
+        shipping_total=sum(p.part.shipping_total for p in parts),
+        tax_total=sum(p.part.tax_total for p in parts),
+        total=sum(p.part.total for p in parts),
+        order_id=order.id if order else None,
+        created_at=cart.created_at,
+        updated_at=cart.updated_at,
+    )
+
+
+# ---- changing a cart -----------------------------------------------------------------------------------
+
+
+def _touch(session: Session, cart: Cart) -> Cart:
+    cart.updated_at = utcnow()
+    session.flush()
+    return cart
+
+
+def create_cart(session: Session, body: CartIn, actor: Actor) -> Cart:
+    region = session.get(Region, body.region_id)
+    if region is None:
+        raise ValidationFailed("Unknown region.", errors=[FieldError(field="region_id", message="No such region.")])
+    is_customer = actor.role is Role.customer
+    cart = Cart(
+        region_id=region.id,
+        currency_code=region.currency_code,
+        customer_id=actor.id if is_customer else None,
+        email=body.email or (actor.email if is_customer else None),
+        status=CartStatus.open,
+    )
+    session.add(cart)
+    session.flush()
+    session.refresh(cart)
+    return cart
+
+
+def update_cart(session: Session, cart_id: str, body: CartUpdate, actor: Actor) -> Cart:
+    cart = _open_cart(session, cart_id, actor)
+    if body.email is not None:
+        cart.email = body.email
+    if body.shipping_address is not None:
+        if body.shipping_address.country_code not in cart.region.countries:
+            raise ValidationFailed(
+                f"The region '{cart.region.name}' does not ship to {body.shipping_address.country_code}.",
+                errors=[FieldError(field="shipping_address.country_code", message="not in the cart's region")],
+            )
+        cart.shipping_address = body.shipping_address.model_dump()
+    return _touch(session, cart)
+
+
+def _sellable_variant(session: Session, cart: Cart, variant_id: str) -> tuple[ProductVariant, int]:
+    variant = catalog.get_variants(session, [variant_id]).get(variant_id)
+    if variant is None or not catalog.is_store_visible(variant.product):
+        raise ValidationFailed("Unknown variant.", errors=[FieldError(field="variant_id", message="No such variant.")])
+    unit_price = variant.price_in(cart.currency_code)
+    if unit_price is None:
+        raise ValidationFailed(
+            f"This variant is not sold in {cart.currency_code}.",
+            errors=[FieldError(field="variant_id", message=f"no price in {cart.currency_code}")],
+        )
+    return variant, unit_price
+
+
+def _check_stock(variant: ProductVariant, quantity: int) -> None:
+    available = variant.inventory.available_quantity if variant.inventory else 0
+    if quantity > available:
+        raise OutOfStock(f"Only {available} of {variant.sku} are available.", available=available)
+
+
+def add_line(session: Session, cart_id: str, body: LineItemIn, actor: Actor) -> Cart:
+    cart = _open_cart(session, cart_id, actor)
+    variant, unit_price = _sellable_variant(session, cart, body.variant_id)
+    line = next((i for i in cart.items if i.variant_id == variant.id), None)
+    quantity = body.quantity + (line.quantity if line else 0)
+    if quantity > 10_000:
+        raise ValidationFailed("At most 10000 units of one variant per cart.")
+    _check_stock(variant, quantity)
+    if line is None:
+        cart.items.append(CartLineItem(variant_id=variant.id, quantity=quantity, unit_price=unit_price))
+    else:
+        line.quantity, line.unit_price = quantity, unit_price
+    return _touch(session, cart)
+
+
+def _line(cart: Cart, line_id: str) -> CartLineItem:
+    line = next((i for i in cart.items if i.id == line_id), None)
+    if line is None:
+        raise NotFound("No such line item in this cart.")
+    return line
+
+
+def update_line(session: Session, cart_id: str, line_id: str, quantity: int, actor: Actor) -> Cart:
+    cart = _open_cart(session, cart_id, actor)
+    line = _line(cart, line_id)
+    variant, unit_price = _sellable_variant(session, cart, line.variant_id)
+    _check_stock(variant, quantity)
+    line.quantity, line.unit_price = quantity, unit_price
+    return _touch(session, cart)
+
+
+def remove_line(session: Session, cart_id: str, line_id: str, actor: Actor) -> Cart:
+    cart = _open_cart(session, cart_id, actor)
+    line = _line(cart, line_id)
+    vendor_id = line.variant.product.vendor_id
+    cart.items.remove(line)
+    if not any(i.variant.product.vendor_id == vendor_id for i in cart.items):
+        cart.shipping_methods = [m for m in cart.shipping_methods if m.vendor_id != vendor_id]
+    return _touch(session, cart)
+
+
+# ---- shipping ------------------------------------------------------------------------------------------
+
+
+def create_shipping_option(session: Session, body: ShippingOptionIn) -> ShippingOption:
+    if session.get(Vendor, body.vendor_id) is None:
+        raise ValidationFailed("Unknown vendor.", errors=[FieldError(field="vendor_id", message="No such vendor.")])
+    currencies = [p.currency_code for p in body.prices]
+    if len(set(currencies)) != len(currencies):
+        raise ValidationFailed("One price per currency.", errors=[FieldError(field="prices", message="duplicate")])
+    option = ShippingOption(
+        vendor_id=body.vendor_id, name=body.name, prices={p.currency_code: p.amount for p in body.prices}
+    )
+    session.add(option)
+    session.flush()
+    return option
+
+
+def list_shipping_options(session: Session, vendor_id: str | None = None) -> list[ShippingOption]:
+    statement = select(ShippingOption).order_by(ShippingOption.vendor_id, ShippingOption.name, ShippingOption.id)
+    if vendor_id:
+        statement = statement.where(ShippingOption.vendor_id == vendor_id)
+    return list(session.scalars(statement))
+
+
+def options_for_cart(session: Session, cart: Cart) -> list[StoreShippingOptionOut]:
+    vendor_ids = {i.variant.product.vendor_id for i in cart.items}
+    if not vendor_ids:
+        return []
+    options = session.scalars(
+        select(ShippingOption)
+        .where(ShippingOption.vendor_id.in_(vendor_ids))
+        .order_by(ShippingOption.vendor_id, ShippingOption.name, ShippingOption.id)
+    )
+    return [
+        StoreShippingOptionOut(
+            id=o.id, vendor_id=o.vendor_id, name=o.name, currency_code=cart.currency_code,
+            amount=o.prices[cart.currency_code],
+        )
+        for o in options
+        if cart.currency_code in o.prices
+    ]
+
+
+def add_shipping_method(session: Session, cart_id: str, option_id: str, actor: Actor) -> Cart:
+    cart = _open_cart(session, cart_id, actor)
+    option = session.get(ShippingOption, option_id)
+    offered = {o.id: o for o in options_for_cart(session, cart)}
+    if option is None or option_id not in offered:
+        raise ValidationFailed(
+            "This shipping option is not offered for this cart.",
+            errors=[FieldError(field="option_id", message="not one of GET /store/shipping-options?cart_id=")],
+        )
+    cart.shipping_methods = [m for m in cart.shipping_methods if m.vendor_id != option.vendor_id]
+    session.flush()  # the old method of this vendor goes before the new one takes its place
+    cart.shipping_methods.append(
+        CartShippingMethod(
+            vendor_id=option.vendor_id, shipping_option_id=option.id, amount=offered[option_id].amount, option=option
+        )
+    )
+    return _touch(session, cart)
+
+
+# ---- checkout ------------------------------------------------------------------------------------------
+
+
+def complete(
+    session: Session, provider: PaymentProvider, cart_id: str, actor: Actor, payment_method: str | None
+) -> Order:
+    """Place the order: stock reserved, payment authorised, cart closed, in the caller's transaction.
+    Completing a completed cart returns its order again."""
+    cart = get_cart(session, cart_id, actor, for_update=True)
+    if cart.status == CartStatus.completed:
+        existing = orders.order_for_cart(session, cart.id)
+        assert existing is not None
+        return existing
+    errors: list[FieldError] = []
+    if not cart.items:
+        errors.append(FieldError(field="items", message="The cart is empty."))
+    if not cart.email:
+        errors.append(FieldError(field="email", message="An email is needed to place the order."))
+    if not cart.shipping_address:
+        errors.append(FieldError(field="shipping_address", message="A shipping address is needed."))
+    chosen = {m.vendor_id for m in cart.shipping_methods}
+    for item in cart.items:
+        product = item.variant.product
+        if not catalog.is_store_visible(product):
+            errors.append(FieldError(field=f"items.{item.id}", message="This product is no longer sold."))
+        if product.vendor_id not in chosen:
+            errors.append(
+                FieldError(field="shipping_methods", message=f"Choose shipping for vendor {product.vendor_id}.")
+            )
+            chosen.add(product.vendor_id)
+    if errors:
+        raise ValidationFailed("The cart cannot be completed yet.", errors=errors)
+    assert cart.email is not None and cart.shipping_address is not None
+    parts = price(cart)
+    cart.status = CartStatus.completed
+    cart.completed_at = utcnow()
+    return orders.place(
+        session,
+        provider,
+        cart_id=cart.id,
+        customer_id=cart.customer_id,
+        email=cart.email,
+        region_id=cart.region_id,
+        currency_code=cart.currency_code,
+        tax_rate=cart.region.tax_rate,
+        shipping_address=cart.shipping_address,
+        parts=[p.part for p in parts],
+        payment_method=payment_method,
+    )

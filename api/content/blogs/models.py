@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Index, String, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.content.common import Timestamps
+from api.db import ContentBase
+from api.ids import new_id
+
+
+class BlogPost(Timestamps, ContentBase):
+    __tablename__ = "blog_posts"
+    __table_args__ = (
+        Index("uq_blog_posts_tenant_slug", "tenant_id", "slug", unique=True,
+              postgresql_where=text("tenant_id IS NOT NULL")),
+        Index("uq_blog_posts_platform_slug", "slug", unique=True, postgresql_where=text("tenant_id IS NULL")),
+        Index("ix_blog_posts_status_published_at", "status", "published_at"),
+        Index("ix_blog_posts_tags", "tags", postgresql_using="gin"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("post"))
+    tenant_id: Mapped[str | None] = mapped_column(ForeignKey("tenants.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(100))
+    content: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    author: Mapped[str | None] = mapped_column(String(200))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(String(50)), default=list, server_default=text("'{}'"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi.responses import JSONResponse
+
+from api.audit import service as audit
+from api.auth.actor import Actor
+from api.auth.scopes import Scope
+from api.content.access import ContentAccess
+from api.content.media import service
+from api.content.media.collection import COLLECTION
+from api.content.service import readable_row
+from api.deps import AppSettings, CommerceSession, ContentSession, require
+from api.errors import NotFound
+from connectors.storage import Storage, StorageNotFound, storage_from_settings
+
+router = APIRouter(tags=["content"])
+
+CACHE_FOREVER = "public, max-age=31536000, immutable"
+
+
+def get_storage(request: Request) -> Storage:
+    """The app's one storage backend, built from its settings on first use."""
+    storage: Storage | None = getattr(request.app.state, "storage", None)
+    if storage is None:
+        storage = storage_from_settings(request.app.state.settings)
+        request.app.state.storage = storage
+    return storage
+
+
+AppStorage = Annotated[Storage, Depends(get_storage)]
+
+
+@router.post("/api/media", status_code=201, summary="Upload an image (JPEG, PNG, WebP, GIF) or a PDF")
+def upload_media(
+    session: ContentSession,
+    commerce: CommerceSession,
+    access: ContentAccess,
+    actor: Annotated[Actor, Depends(require(Scope.content_write))],
+    storage: AppStorage,
+    settings: AppSettings,
+    file: Annotated[UploadFile, File(description="The file; its type is checked by content.")],
+    alt: Annotated[str | None, Form(max_length=500, description="Alt text; required for images.")] = None,
+    tenant: Annotated[str | None, Form(max_length=40, description="Tenant id (admins; vendors get theirs).")] = None,
+) -> JSONResponse:
+    data = file.file.read(settings.media_max_bytes + 1)
+    media = service.upload(
+        session,
+        access,
+        storage,
+        filename=file.filename or "upload",
+        data=data,
+        alt=alt,
+        tenant_id=tenant,
+        max_bytes=settings.media_max_bytes,
+    )
+    audit.record(commerce, actor, "content.media.created", "media", media.id)
+    return JSONResponse(service.to_doc(media, True), status_code=201)
+
+
+@router.get(
+    "/media/{media_id}/{size}",
+    summary="A media file: `original`, or an image size (`thumbnail`, `card`, `hero`)",
+    response_class=Response,
+)
+def serve_media(
+    media_id: str, size: str, request: Request, session: ContentSession, access: ContentAccess, storage: AppStorage
+) -> Response:
+    media, _ = readable_row(session, access, COLLECTION, media_id)
+    entry = service.file_of(media, size)
+    etag = f'"{entry["etag"]}"'
+    headers = {"Cache-Control": CACHE_FOREVER, "ETag": etag, "X-Content-Type-Options": "nosniff"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    try:
+        data = storage.get(entry["key"])
+    except StorageNotFound:
+        raise NotFound("The file of this media is missing from storage.") from None
+    return Response(data, media_type=entry["mimeType"], headers=headers)
+

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.content.common import Timestamps
+from api.db import ContentBase
+from api.ids import new_id
+from api.state import StateMachine
+
+
+class TenantStatus(StrEnum):
+    draft = "draft"
+    active = "active"
+    suspended = "suspended"
+
+
+TENANT_STATES = StateMachine(
+    "tenant",
+    {
+        TenantStatus.draft: {TenantStatus.active},
+        TenantStatus.active: {TenantStatus.suspended},
+        TenantStatus.suspended: {TenantStatus.active},
+    },
+)
+
+
+class Tenant(Timestamps, ContentBase):
+    """A vendor's branded store: configuration, branding, slug and status."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("ten"))
+    vendor_id: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=TenantStatus.draft.value, index=True)
+    tagline: Mapped[str | None] = mapped_column(String(300))
+    logo_id: Mapped[str | None] = mapped_column(
+        ForeignKey("media.id", ondelete="SET NULL", use_alter=True, name="fk_tenants_logo_id_media")
+    )
+    primary_color: Mapped[str | None] = mapped_column(String(7))
+    secondary_color: Mapped[str | None] = mapped_column(String(7))
+    heading_font: Mapped[str | None] = mapped_column(String(40))
+    domains: Mapped[list[str]] = mapped_column(ARRAY(String(253)), default=list, server_default=text("'{}'"))

@@ -1,0 +1,93 @@
+"""Tenants: created by platform admins; a vendor may change the branding, name, tagline and domains of
+its own tenant; status moves draft -> active <-> suspended (StateMachine, 409 otherwise). Every change
+writes `tenant.configured` to the content outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from api.content.access import Access
+from api.content.common import ensure_exist, flush_unique, iso
+from api.content.media.models import Media
+from api.content.tenants.models import TENANT_STATES, Tenant, TenantStatus
+from api.content.tenants.schemas import BrandingIn, TenantCreate, TenantUpdate
+from api.errors import Forbidden
+from api.outbox.models import ContentOutboxEvent
+from api.outbox.service import record
+
+ADMIN_ONLY_FIELDS = frozenset({"slug", "vendor_id", "status"})
+
+
+def to_doc(tenant: Tenant, editable: bool = False) -> dict[str, Any]:
+    return {
+        "id": tenant.id,
+        "name": tenant.name,
+        "slug": tenant.slug,
+        "status": tenant.status,
+        "vendorId": tenant.vendor_id,
+        "tagline": tenant.tagline,
+        "branding": {
+            "logo": tenant.logo_id,
+            "primaryColor": tenant.primary_color,
+            "secondaryColor": tenant.secondary_color,
+            "headingFont": tenant.heading_font,
+        },
+        "domains": list(tenant.domains),
+        "createdAt": iso(tenant.created_at),
+        "updatedAt": iso(tenant.updated_at),
+    }
+
+
+def _apply_branding(session: Session, tenant: Tenant, branding: BrandingIn) -> None:
+    if branding.logo is not None:
+        ensure_exist(session, Media, [branding.logo], "media", tenant_id=tenant.id, tenant_scoped=True)
+    tenant.logo_id = branding.logo
+    tenant.primary_color = branding.primary_color
+    tenant.secondary_color = branding.secondary_color
+    tenant.heading_font = branding.heading_font
+
+
+def _configured(session: Session, tenant: Tenant) -> None:
+    session.flush()
+    record(session, ContentOutboxEvent, "tenant.configured", "tenant", tenant.id, to_doc(tenant))
+
+
+def create(session: Session, access: Access, body: TenantCreate) -> Tenant:
+    access.require_admin("create tenants")
+    tenant = Tenant(
+        name=body.name,
+        slug=body.slug,
+        vendor_id=body.vendor_id,
+        tagline=body.tagline,
+        domains=body.domains,
+        status=TenantStatus.draft.value,
+    )
+    session.add(tenant)
+    flush_unique(session, "A tenant with this slug or vendor already exists.")
+    _apply_branding(session, tenant, body.branding)
+    _configured(session, tenant)
+    return tenant
+
+
+def update(session: Session, access: Access, tenant: Tenant, body: TenantUpdate) -> Tenant:
+    changes = body.model_dump(exclude_unset=True)
+    if not access.is_admin and ADMIN_ONLY_FIELDS & changes.keys():
+        raise Forbidden("Only platform admins can change a tenant's slug, vendor or status.")
+    if body.status is not None and body.status.value != tenant.status:
+        tenant.status = TENANT_STATES.transition(tenant.status, body.status).value
+    for name in ("name", "slug", "vendor_id", "tagline", "domains"):
+        if name in changes:
+            setattr(tenant, name, changes[name])
+    if body.branding is not None:
+        _apply_branding(session, tenant, body.branding)
+    flush_unique(session, "A tenant with this slug or vendor already exists.")
+    _configured(session, tenant)
+    return tenant
+
+
+def delete(session: Session, access: Access, tenant: Tenant) -> None:
+    access.require_admin("delete tenants")
+    session.delete(tenant)
+    flush_unique(session, "This tenant still has content; delete its pages, posts, media and menus first.")

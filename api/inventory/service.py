@@ -1,0 +1,108 @@
+"""Stock per variant. Every change is one conditional UPDATE, applied to variants in primary-key order, so
+concurrent checkouts serialise on the rows they share, never deadlock, and can never oversell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from api.catalog.models import ProductVariant
+from api.errors import Conflict, NotFound
+from api.inventory.models import InventoryLevel, Reservation
+from api.inventory.schemas import InventoryLevelOut
+from api.outbox import service as outbox
+from api.outbox.models import CommerceOutboxEvent
+
+
+class OutOfStock(Conflict):
+    """Fewer units are available than asked for."""
+
+
+def view(session: Session, variant_id: str) -> InventoryLevelOut:
+    row = session.execute(
+        select(InventoryLevel, ProductVariant.sku, ProductVariant.product_id)
+        .join(ProductVariant, ProductVariant.id == InventoryLevel.variant_id)
+        .where(InventoryLevel.variant_id == variant_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        raise NotFound("No stock record for this variant.")
+    level, sku, product_id = row
+    return InventoryLevelOut(
+        variant_id=level.variant_id,
+        sku=sku,
+        product_id=product_id,
+        stocked_quantity=level.stocked_quantity,
+        reserved_quantity=level.reserved_quantity,
+        available_quantity=level.available_quantity,
+        version=level.version,
+        updated_at=level.updated_at,
+    )
+
+
+def _changed(session: Session, variant_id: str) -> InventoryLevelOut:
+    level = view(session, variant_id)
+    outbox.record(
+        session, CommerceOutboxEvent, "inventory.updated", "inventory", variant_id, level.model_dump(mode="json")
+    )
+    return level
+
+
+def _apply(session: Session, variant_id: str, condition: object | None, **values: object) -> bool:
+    statement = (
+        update(InventoryLevel)
+        .where(InventoryLevel.variant_id == variant_id)
+        .values(version=InventoryLevel.version + 1, updated_at=func.now(), **values)
+        .returning(InventoryLevel.variant_id)
+        .execution_options(synchronize_session=False)
+    )
+    if condition is not None:
+        statement = statement.where(condition)  # type: ignore[arg-type]
+    return session.execute(statement).first() is not None
+
+
+def set_stocked(session: Session, variant_id: str, stocked: int) -> InventoryLevelOut:
+    if not _apply(session, variant_id, InventoryLevel.reserved_quantity <= stocked, stocked_quantity=stocked):
+        current = view(session, variant_id)  # 404 if there is no such level
+        raise Conflict(
+            f"{current.reserved_quantity} units are reserved by open orders; stock cannot go below that."
+        )
+    return _changed(session, variant_id)
+
+
+def reserve(session: Session, lines: Iterable[tuple[str, str, int]]) -> None:
+    """Hold `quantity` of each `(variant_id, vendor_order_id, quantity)`, all or nothing (the caller's
+    transaction rolls back on `OutOfStock`)."""
+    for variant_id, vendor_order_id, quantity in sorted(lines):
+        available = InventoryLevel.stocked_quantity - InventoryLevel.reserved_quantity >= quantity
+        if not _apply(
+            session, variant_id, available, reserved_quantity=InventoryLevel.reserved_quantity + quantity
+        ):
+            raise OutOfStock("Not enough stock left for an item in the cart.", variant_id=variant_id)
+        session.add(Reservation(variant_id=variant_id, vendor_order_id=vendor_order_id, quantity=quantity))
+        _changed(session, variant_id)
+
+
+def _settle(session: Session, vendor_order_id: str, *, consume: bool) -> None:
+    reservations = session.scalars(
+        select(Reservation).where(Reservation.vendor_order_id == vendor_order_id).order_by(Reservation.variant_id)
+    ).all()
+    for reservation in reservations:
+        values: dict[str, object] = {"reserved_quantity": InventoryLevel.reserved_quantity - reservation.quantity}
+        if consume:
+            values["stocked_quantity"] = InventoryLevel.stocked_quantity - reservation.quantity
+        _apply(session, reservation.variant_id, None, **values)
+        _changed(session, reservation.variant_id)
+    session.execute(delete(Reservation).where(Reservation.vendor_order_id == vendor_order_id))
+
+
+def release(session: Session, vendor_order_id: str) -> None:
+    """A vendor order was canceled: its units are available again."""
+    _settle(session, vendor_order_id, consume=False)
+
+
+def consume(session: Session, vendor_order_id: str) -> None:
+    """A vendor order shipped: its units leave the stock."""
+    _settle(session, vendor_order_id, consume=True)

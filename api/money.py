@@ -1,0 +1,104 @@
+"""The one money module. Every amount, split, tax, commission and refund in the codebase goes through it.
+
+- An amount is an `int` in the currency's minor units (cents for EUR/USD, yen for JPY) next to an ISO 4217
+  code; amounts of different currencies are never added.
+- Rates (tax, commission) are `Decimal`s, never floats.
+- Rounding is `ROUND_HALF_EVEN` (banker's rounding): a half unit goes to the even neighbour, so rounding
+  errors do not drift in one direction over many orders.
+- Splitting a total over parts uses the largest-remainder method: the shares always sum back to the total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from typing import Annotated
+
+from pydantic import AfterValidator, StringConstraints
+
+ROUNDING = ROUND_HALF_EVEN
+
+# Active ISO 4217 codes. Minor-unit exponent 2 unless listed in _EXPONENTS.
+ISO_4217 = frozenset(
+    (
+        "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD",
+        "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY",
+        "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP",
+        "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR",
+        "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT",
+        "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR",
+        "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK",
+        "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD",
+        "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY",
+        "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XOF",
+        "XPF", "YER", "ZAR", "ZMW", "ZWL",
+    )
+)
+_EXPONENTS = {
+    **dict.fromkeys(
+        ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF",
+         "XPF"),
+        0,
+    ),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+}
+
+
+def is_currency(code: str) -> bool:
+    return code in ISO_4217
+
+
+def exponent(currency: str) -> int:
+    """Digits after the decimal point of `currency` (2 for EUR: 1999 minor units are 19.99)."""
+    return _EXPONENTS.get(currency, 2)
+
+
+def to_decimal(amount: int, currency: str) -> Decimal:
+    """19.99 for (1999, "EUR"): for display and for payment providers that want major units."""
+    return Decimal(amount).scaleb(-exponent(currency))
+
+
+def apply_rate(amount: int, rate: Decimal) -> int:
+    """`amount * rate` rounded to a whole minor unit with the module's rounding mode."""
+    if not isinstance(rate, Decimal):
+        raise TypeError("rates are Decimal")
+    return int((Decimal(amount) * rate).quantize(Decimal(1), rounding=ROUNDING))
+
+
+def tax(amount: int, rate: Decimal) -> int:
+    """Tax on a tax-exclusive amount."""
+    return apply_rate(amount, rate)
+
+
+def allocate(total: int, weights: Sequence[int | Decimal]) -> list[int]:
+    """Split `total` over `weights` in proportion, by largest remainder: each share is the floor of its
+    exact part, and the units left over go to the largest remainders (earlier parts win ties). The shares
+    sum to `total` exactly, and no share differs from its exact part by a whole unit or more.
+    A negative total is split like its absolute value, then negated."""
+    if not weights:
+        raise ValueError("allocate needs at least one weight")
+    if any(w < 0 for w in weights):
+        raise ValueError("weights must not be negative")
+    exact_weights = [Fraction(w) for w in weights]
+    weight_sum = sum(exact_weights, Fraction(0))
+    if weight_sum == 0:
+        raise ValueError("at least one weight must be positive")
+    sign, magnitude = (-1, -total) if total < 0 else (1, total)
+    exact = [magnitude * w / weight_sum for w in exact_weights]
+    shares = [int(part) for part in exact]  # floor: parts are non-negative
+    left_over = magnitude - sum(shares)
+    by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in by_remainder[:left_over]:
+        shares[i] += 1
+    return [sign * share for share in shares]
+
+
+def _checked_currency(code: str) -> str:
+    if code not in ISO_4217:
+        raise ValueError(f"'{code}' is not an ISO 4217 currency code (upper case, e.g. EUR)")
+    return code
+
+
+# A currency code in request and response schemas: three upper-case letters of ISO 4217.
+CurrencyCode = Annotated[str, StringConstraints(min_length=3, max_length=3), AfterValidator(_checked_currency)]

@@ -1,0 +1,341 @@
+"""Orders split by vendor: placing, capture, fulfilment, cancellation and refunds.
+
+The order's status, payment status and fulfilment status each move through their own state machine;
+every change bumps `version` and writes an outbox event with the whole order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api import money
+from api.clock import utcnow
+from api.errors import Conflict, FieldError, NotFound, ValidationFailed
+from api.inventory import service as inventory
+from api.orders.models import (
+    FULFILLMENT_STATUS,
+    ORDER_STATUS,
+    PAYMENT_STATUS,
+    VENDOR_ORDER_STATUS,
+    FulfillmentStatus,
+    Order,
+    OrderLineItem,
+    OrderStatus,
+    PaymentStatus,
+    VendorOrder,
+    VendorOrderStatus,
+)
+from api.orders.schemas import OrderOut, RefundIn
+from api.outbox import service as outbox
+from api.outbox.models import CommerceOutboxEvent
+from api.payments import service as payments
+from api.payments.models import Refund
+from connectors.payments import PaymentError, PaymentProvider
+
+
+@dataclass(frozen=True)
+class LineSnapshot:
+    variant_id: str
+    product_id: str
+    title: str
+    variant_title: str
+    sku: str
+    quantity: int
+    unit_price: int
+
+
+@dataclass(frozen=True)
+class VendorPart:
+    vendor_id: str
+    commission_rate: Decimal
+    lines: Sequence[LineSnapshot]
+    subtotal: int
+    shipping_total: int
+    tax_total: int
+    shipping_option_id: str | None
+    shipping_method_name: str | None
+
+    @property
+    def total(self) -> int:
+        return self.subtotal + self.shipping_total + self.tax_total
+
+
+def view(order: Order) -> OrderOut:
+    return OrderOut.model_validate(order)
+
+
+def emit(session: Session, topic: str, order: Order) -> None:
+    """Bump the order's version and record `topic` with the order's whole state."""
+    order.version += 1
+    session.flush()
+    session.refresh(order, ["updated_at"])
+    outbox.record(session, CommerceOutboxEvent, topic, "order", order.id, view(order).model_dump(mode="json"))
+
+
+# ---- reading -------------------------------------------------------------------------------------------
+
+
+def get_order(
+    session: Session, order_id: str, *, customer_id: str | None = None, for_update: bool = False
+) -> Order:
+    """The order; with `customer_id`, only if it is that customer's (another's answers 404)."""
+    statement = select(Order).where(Order.id == order_id)
+    if customer_id is not None:
+        statement = statement.where(Order.customer_id == customer_id)
+    if for_update:
+        statement = statement.with_for_update(of=Order)
+    order = session.scalar(statement)
+    if order is None:
+        raise NotFound("No such order.")
+    return order
+
+
+def list_orders(
+    session: Session,
+    *,
+    customer_id: str | None = None,
+    vendor_id: str | None = None,
+    status: OrderStatus | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Order], int]:
+    statement = select(Order)
+    if customer_id is not None:
+        statement = statement.where(Order.customer_id == customer_id)
+    if vendor_id is not None:
+        statement = statement.where(
+            select(VendorOrder.id).where(VendorOrder.order_id == Order.id, VendorOrder.vendor_id == vendor_id).exists()
+        )
+    if status is not None:
+        statement = statement.where(Order.status == status)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = session.scalars(statement.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def order_for_cart(session: Session, cart_id: str) -> Order | None:
+    return session.scalar(select(Order).where(Order.cart_id == cart_id))
+
+
+# ---- placing -------------------------------------------------------------------------------------------
+
+
+def place(
+    session: Session,
+    provider: PaymentProvider,
+    *,
+    cart_id: str,
+    customer_id: str | None,
+    email: str,
+    region_id: str,
+    currency_code: str,
+    tax_rate: Decimal,
+    shipping_address: dict[str, Any],
+    parts: Sequence[VendorPart],
+    payment_method: str | None,
+) -> Order:
+    """Create the order and its vendor orders, reserve their stock, then authorise the payment. Stock
+    comes first so that a sold-out item never reaches the provider; anything failing after the
+    authorisation cancels it before the error propagates (and the transaction rolls back)."""
+    order = Order(
+        cart_id=cart_id,
+        customer_id=customer_id,
+        email=email,
+        region_id=region_id,
+        currency_code=currency_code,
+        tax_rate=tax_rate,
+        status=OrderStatus.pending,
+        payment_status=PaymentStatus.not_paid,
+        fulfillment_status=FulfillmentStatus.not_fulfilled,
+        subtotal=sum(p.subtotal for p in parts),
+        shipping_total=sum(p.shipping_total for p in parts),
+        tax_total=sum(p.tax_total for p in parts),
+        total=sum(p.total for p in parts),
+        shipping_address=shipping_address,
+        version=0,
+    )
+    for part in parts:
+        order.vendor_orders.append(
+            VendorOrder(
+                vendor_id=part.vendor_id,
+                status=VendorOrderStatus.pending,
+                subtotal=part.subtotal,
+                shipping_total=part.shipping_total,
+                tax_total=part.tax_total,
+                total=part.total,
+                captured_total=0,
+                refunded_total=0,
+                commission_rate=part.commission_rate,
+                shipping_option_id=part.shipping_option_id,
+                shipping_method_name=part.shipping_method_name,
+                items=[
+                    OrderLineItem(
+                        variant_id=line.variant_id,
+                        product_id=line.product_id,
+                        title=line.title,
+                        variant_title=line.variant_title,
+                        sku=line.sku,
+                        quantity=line.quantity,
+                        unit_price=line.unit_price,
+                        subtotal=line.unit_price * line.quantity,
+                    )
+                    for line in part.lines
+                ],
+            )
+        )
+    session.add(order)
+    session.flush()
+    inventory.reserve(
+        session,
+        [(line.variant_id, vo.id, line.quantity) for vo in order.vendor_orders for line in vo.items if line.variant_id],
+    )
+    payment = payments.authorize(session, provider, order, payment_method)
+    try:
+        emit(session, "order.placed", order)
+    except BaseException:
+        with suppress(PaymentError):  # the original error is the one to report
+            provider.cancel(payment.provider_reference)
+        raise
+    return order
+
+
+# ---- after the sale ------------------------------------------------------------------------------------
+
+
+def _settle_statuses(order: Order) -> None:
+    """Derive the order's status and fulfilment status from its vendor orders, through their machines."""
+    open_parts = [vo for vo in order.vendor_orders if vo.status != VendorOrderStatus.canceled]
+    fulfilled = [vo for vo in open_parts if vo.status == VendorOrderStatus.fulfilled]
+    if not open_parts:
+        fulfillment, status = FulfillmentStatus.canceled, OrderStatus.canceled
+    elif len(fulfilled) == len(open_parts):
+        fulfillment, status = FulfillmentStatus.fulfilled, OrderStatus.completed
+    elif fulfilled:
+        fulfillment, status = FulfillmentStatus.partially_fulfilled, OrderStatus.pending
+    else:
+        fulfillment, status = FulfillmentStatus.not_fulfilled, OrderStatus.pending
+    if fulfillment != order.fulfillment_status:
+        order.fulfillment_status = FULFILLMENT_STATUS.transition(order.fulfillment_status, fulfillment)
+    if status != order.status:
+        order.status = ORDER_STATUS.transition(order.status, status)
+        if status == OrderStatus.canceled:
+            order.canceled_at = utcnow()
+
+
+def _vendor_order(order: Order, vendor_order_id: str) -> VendorOrder:
+    found = next((vo for vo in order.vendor_orders if vo.id == vendor_order_id), None)
+    if found is None:
+        raise NotFound("No such vendor order in this order.")
+    return found
+
+
+def capture(session: Session, provider: PaymentProvider, order_id: str) -> Order:
+    order = get_order(session, order_id, for_update=True)
+    payments.capture(provider, order)
+    emit(session, "order.updated", order)
+    return order
+
+
+def fulfill(
+    session: Session, provider: PaymentProvider, order_id: str, vendor_order_id: str, carrier: str, tracking: str
+) -> Order:
+    order = get_order(session, order_id, for_update=True)
+    vendor_order = _vendor_order(order, vendor_order_id)
+    vendor_order.status = VENDOR_ORDER_STATUS.transition(vendor_order.status, VendorOrderStatus.fulfilled)
+    if order.payment_status == PaymentStatus.canceled:
+        raise Conflict("The order's payment was canceled; it cannot be fulfilled.")
+    vendor_order.carrier, vendor_order.tracking_number = carrier, tracking
+    vendor_order.fulfilled_at = utcnow()
+    inventory.consume(session, vendor_order.id)
+    if provider.capture_on_fulfillment and order.payment_status == PaymentStatus.authorized:
+        payments.capture(provider, order)
+    _settle_statuses(order)
+    emit(session, "order.fulfilled", order)
+    return order
+
+
+def _refundable(vendor_order: VendorOrder) -> int:
+    return vendor_order.captured_total - vendor_order.refunded_total
+
+
+def _cancel_part(session: Session, provider: PaymentProvider, order: Order, vendor_order: VendorOrder) -> None:
+    """Cancel one vendor order: release its stock and give back its share of the money."""
+    vendor_order.status = VENDOR_ORDER_STATUS.transition(vendor_order.status, VendorOrderStatus.canceled)
+    vendor_order.canceled_at = utcnow()
+    inventory.release(session, vendor_order.id)
+    if order.payment_status in (PaymentStatus.captured, PaymentStatus.partially_refunded):
+        share = _refundable(vendor_order)
+        if share > 0:
+            payments.refund(
+                session, provider, order, {vendor_order.id: share}, "vendor order canceled", vendor_order.id
+            )
+    elif order.payment_status == PaymentStatus.authorized and all(
+        vo.status == VendorOrderStatus.canceled for vo in order.vendor_orders
+    ):
+        payments.void(provider, order)
+    # Still authorised with other parts open: this share is simply not captured later.
+
+
+def cancel_vendor_order(session: Session, provider: PaymentProvider, order_id: str, vendor_order_id: str) -> Order:
+    order = get_order(session, order_id, for_update=True)
+    _cancel_part(session, provider, order, _vendor_order(order, vendor_order_id))
+    _settle_statuses(order)
+    emit(session, "order.canceled" if order.status == OrderStatus.canceled else "order.updated", order)
+    return order
+
+
+def cancel(session: Session, provider: PaymentProvider, order_id: str) -> Order:
+    order = get_order(session, order_id, for_update=True)
+    ORDER_STATUS.transition(order.status, OrderStatus.canceled)
+    if any(vo.status == VendorOrderStatus.fulfilled for vo in order.vendor_orders):
+        raise Conflict("Part of this order has shipped; cancel its open vendor orders one by one instead.")
+    for vendor_order in order.vendor_orders:
+        if vendor_order.status == VendorOrderStatus.pending:
+            _cancel_part(session, provider, order, vendor_order)
+    _settle_statuses(order)
+    emit(session, "order.canceled", order)
+    return order
+
+
+def refund(session: Session, provider: PaymentProvider, order_id: str, body: RefundIn) -> tuple[Order, Refund]:
+    """Refund `amount`, from one vendor order or split over all of them in proportion to what each still
+    holds (largest remainder). Never more than was captured and not yet refunded."""
+    order = get_order(session, order_id, for_update=True)
+    PAYMENT_STATUS.transition(order.payment_status, PaymentStatus.partially_refunded)  # 409 unless captured
+    if body.vendor_order_id is not None:
+        parts = [_vendor_order(order, body.vendor_order_id)]
+    else:
+        parts = [vo for vo in order.vendor_orders if _refundable(vo) > 0]
+    refundable = sum(_refundable(vo) for vo in parts)
+    if body.amount > refundable:
+        raise ValidationFailed(
+            f"At most {refundable} can be refunded.",
+            errors=[FieldError(field="amount", message=f"exceeds the refundable {refundable}")],
+        )
+    shares = money.allocate(body.amount, [_refundable(vo) for vo in parts])
+    record = payments.refund(
+        session, provider, order, {vo.id: s for vo, s in zip(parts, shares, strict=True)}, body.reason,
+        body.vendor_order_id,
+    )
+    emit(session, "order.updated", order)
+    return order, record
+
+
+def apply_payment_event(session: Session, event_type: str, provider_reference: str) -> None:
+    """Mirror a change made at the provider outside this API (e.g. in the Stripe dashboard)."""
+    order = payments.order_for_intent(session, provider_reference)
+    if order is None or order.payment_status != PaymentStatus.authorized:
+        return
+    if event_type == "payment_intent.succeeded":
+        payments.book_capture(order)
+    elif event_type == "payment_intent.canceled":
+        order.payment_status = PAYMENT_STATUS.transition(order.payment_status, PaymentStatus.canceled)
+    else:
+        return
+    emit(session, "order.updated", order)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import DateTime, Integer, Numeric, String, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.db import CommerceBase
+from api.ids import new_id
+from api.state import StateMachine
+
+
+class VendorStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    suspended = "suspended"
+
+
+VENDOR_STATUS = StateMachine[VendorStatus](
+    "vendor",
+    {
+        VendorStatus.pending: {VendorStatus.approved, VendorStatus.rejected},
+        VendorStatus.approved: {VendorStatus.suspended},
+        VendorStatus.suspended: {VendorStatus.approved},
+        VendorStatus.rejected: {VendorStatus.pending},
+    },
+)
+
+
+class Vendor(CommerceBase):
+    """A seller on the marketplace: owns products and receives vendor orders."""
+
+    __tablename__ = "vendors"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("vend"))
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(20), default=VendorStatus.pending, index=True)
+    commission_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    default_currency: Mapped[str] = mapped_column(String(3))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from api.money import CurrencyCode
+from api.vendors.models import VendorStatus
+
+Slug = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
+Rate = Annotated[Decimal, Field(ge=0, le=1, max_digits=5, decimal_places=4)]
+
+
+class VendorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    slug: Slug
+    email: EmailStr
+    commission_rate: Rate = Field(description="Platform commission, e.g. 0.1500 for 15%.")
+    default_currency: CurrencyCode
+
+
+class VendorUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    slug: Slug | None = None
+    email: EmailStr | None = None
+    commission_rate: Rate | None = None
+    default_currency: CurrencyCode | None = None
+
+
+class VendorOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    slug: str
+    email: str
+    status: VendorStatus
+    commission_rate: Decimal
+    default_currency: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class VendorSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    slug: str

@@ -1,0 +1,78 @@
+"""Vendors as owners of products and receivers of vendor orders."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.errors import Conflict, NotFound
+from api.outbox import service as outbox
+from api.outbox.models import CommerceOutboxEvent
+from api.vendors.models import VENDOR_STATUS, Vendor, VendorStatus
+from api.vendors.schemas import VendorIn, VendorOut, VendorUpdate
+
+
+def flush_unique(session: Session, detail: str) -> None:
+    """Flush pending changes; a unique-constraint violation becomes a 409 and leaves the transaction usable."""
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(detail) from exc
+
+
+def _emit(session: Session, topic: str, vendor: Vendor) -> None:
+    session.flush()
+    session.refresh(vendor)
+    payload = VendorOut.model_validate(vendor).model_dump(mode="json")
+    outbox.record(session, CommerceOutboxEvent, topic, "vendor", vendor.id, payload)
+
+
+def get_vendor(session: Session, vendor_id: str, *, for_update: bool = False) -> Vendor:
+    statement = select(Vendor).where(Vendor.id == vendor_id)
+    if for_update:
+        statement = statement.with_for_update()
+    vendor = session.scalar(statement)
+    if vendor is None:
+        raise NotFound("No such vendor.")
+    return vendor
+
+
+def list_vendors(
+    session: Session, *, status: VendorStatus | None, limit: int, offset: int
+) -> tuple[list[Vendor], int]:
+    statement = select(Vendor)
+    if status is not None:
+        statement = statement.where(Vendor.status == status)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = session.scalars(statement.order_by(Vendor.created_at.desc(), Vendor.id).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def create_vendor(session: Session, body: VendorIn, status: VendorStatus = VendorStatus.pending) -> Vendor:
+    vendor = Vendor(**body.model_dump(), status=status, version=1)
+    session.add(vendor)
+    flush_unique(session, f"A vendor with slug '{body.slug}' already exists.")
+    _emit(session, "vendor.created", vendor)
+    return vendor
+
+
+def update_vendor(session: Session, vendor_id: str, body: VendorUpdate) -> Vendor:
+    vendor = get_vendor(session, vendor_id, for_update=True)
+    for field, value in body.model_dump(exclude_unset=True).items():
+        if value is None:
+            continue
+        setattr(vendor, field, value)
+    vendor.version += 1
+    flush_unique(session, f"A vendor with slug '{body.slug}' already exists.")
+    _emit(session, "vendor.updated", vendor)
+    return vendor
+
+
+def change_status(session: Session, vendor_id: str, target: VendorStatus) -> Vendor:
+    vendor = get_vendor(session, vendor_id, for_update=True)
+    vendor.status = VENDOR_STATUS.transition(vendor.status, target)
+    vendor.version += 1
+    _emit(session, "vendor.updated", vendor)
+    return vendor

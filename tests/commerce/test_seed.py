@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from api import commerce_seed
+from api.db import Database, Domain
+from api.orders.models import Order, VendorOrder
+from api.payments.models import Payment
+from api.vendors.models import Vendor
+
+
+def test_demo_data_is_consistent_and_seeding_twice_changes_nothing(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(commerce_seed, "ORDERS", 60)
+    lines: list[str] = []
+    commerce_seed.seed_commerce(database, lines.append)
+    assert lines[-1] == "commerce: 60/60 orders"
+    with database.transaction(Domain.commerce) as session:
+        assert session.scalar(select(func.count()).select_from(Vendor)) == len(commerce_seed.VENDORS)
+        orders = list(session.scalars(select(Order)))
+        assert len(orders) == 60
+        statuses = {o.status for o in orders} | {o.payment_status for o in orders}
+        assert {"canceled", "completed", "captured"} <= statuses
+        for order in orders:
+            parts = session.scalars(select(VendorOrder).where(VendorOrder.order_id == order.id)).all()
+            assert sum(vo.total for vo in parts) == order.total
+            assert order.total == order.subtotal + order.shipping_total + order.tax_total
+            payment = session.scalar(select(Payment).where(Payment.order_id == order.id))
+            assert payment is not None and payment.refunded_amount <= payment.captured_amount
+        oldest = min(o.created_at for o in orders)
+        newest = max(o.created_at for o in orders)
+        assert (newest - oldest).days >= 30
+    commerce_seed.seed_commerce(database, lines.append)
+    assert lines[-1] == "commerce demo data already present; skipped"
