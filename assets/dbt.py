@@ -3,7 +3,7 @@
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, Definitions
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.resources import dbt_project
@@ -36,3 +36,6 @@ class MarketplaceDbtTranslator(DagsterDbtTranslator):
 def marketplace_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
     """Runs `dbt build` for the selected models: builds them, then runs their tests as asset checks."""
     yield from dbt.cli(["build"], context=context).stream()
+
+
+dbt_definitions = Definitions(assets=[marketplace_dbt_models])

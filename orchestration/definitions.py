@@ -1,15 +1,18 @@
-"""The Dagster code location: every asset, check, job, schedule, sensor and resource of the platform."""
+"""The Dagster code location: every asset, check, job, schedule, sensor and resource of the platform.
+
+Each domain module (`assets/<domain>/definitions.py`) holds its own assets, checks, jobs, schedules
+and sensors as a `Definitions`; this file merges them and adds the shared resources."""
 
 from __future__ import annotations
 
 from dagster import Definitions
 
-from assets.dbt import marketplace_dbt_models
+from assets.dbt import dbt_definitions
 from orchestration.resources import StoresResource, build_dbt_resource
 
 stores = StoresResource()
 
-defs = Definitions(
-    assets=[marketplace_dbt_models],
-    resources={"stores": stores, "dbt": build_dbt_resource(stores)},
+defs = Definitions.merge(
+    dbt_definitions,
+    Definitions(resources={"stores": stores, "dbt": build_dbt_resource(stores)}),
 )
