@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dagster import Definitions
 
-from assets.dbt import dbt_definitions
+import assets.dbt
 from orchestration.resources import StoresResource, build_dbt_resource
 
 stores = StoresResource()
 
 defs = Definitions.merge(
-    dbt_definitions,
+    assets.dbt.dbt_definitions,
     Definitions(resources={"stores": stores, "dbt": build_dbt_resource(stores)}),
 )
