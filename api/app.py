@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api.analytics import routes as analytics_routes
 from api.audit.routes import router as audit_router
 from api.auth.routes import admin as auth_admin_router
 from api.auth.routes import router as auth_router
 from api.carts import routes as carts_routes
 from api.catalog import routes as catalog_routes
+from api.commission_runs import routes as commission_runs_routes
+from api.commissions import routes as commissions_routes
+from api.companies import routes as companies_routes
 from api.config import Settings, get_settings
 from api.content.media.routes import router as content_media_router
 from api.content.pages.routes import router as content_pages_router
@@ -22,8 +26,14 @@ from api.inventory import routes as inventory_routes
 from api.middleware import RateLimitMiddleware, RequestContextMiddleware
 from api.orders import routes as orders_routes
 from api.payments import routes as payments_routes
+from api.payouts import routes as payouts_routes
+from api.quotes import routes as quotes_routes
 from api.regions import routes as regions_routes
+from api.sync.receivers import router as sync_receivers_router
+from api.sync.routes import router as sync_router
+from api.vendor_portal import routes as vendor_portal_routes
 from api.vendors import routes as vendors_routes
+from api.volume_pricing import routes as volume_pricing_routes
 from api.webhooks.routes import router as webhooks_router
 
 OPENAPI_TAGS = [
@@ -38,7 +48,18 @@ OPENAPI_TAGS = [
     {"name": "vendors", "description": "Vendors: the owners of products and receivers of vendor orders."},
     {"name": "inventory", "description": "Stock per variant; reserved when orders are placed."},
     {"name": "payments", "description": "Payment provider webhooks (Stripe)."},
+    {"name": "sync", "description": "Commerce <-> content sync: receivers, status, on-demand runs."},
     {"name": "webhooks", "description": "Signed outgoing webhooks (Standard Webhooks), deliveries and replay."},
+    {"name": "vendor portal", "description": "The vendor's own API: profile, products, orders, fulfilment, "
+     "commissions, payouts, quotes and volume tiers, always scoped to the caller's vendor."},
+    {"name": "companies", "description": "B2B companies: registration, approval, employees, limits, order approvals."},
+    {"name": "quotes", "description": "Quote requests, answers with prices and expiry, acceptance into a cart."},
+    {"name": "volume pricing", "description": "Quantity tiers per variant and currency, applied by the cart."},
+    {"name": "commissions", "description": "Commission rules (category > vendor > platform) and the ledger."},
+    {"name": "payouts", "description": "Vendor payout requests, approval by finance, payment through a provider."},
+    {"name": "commission runs", "description": "Daily commission runs computed by Dagster (draft -> approved -> "
+     "locked), their findings, statements, and the payout batches built from approved runs."},
+    {"name": "analytics", "description": "Dashboards' reads of the dbt marts: vendor stats per day and in total."},
     {"name": "content", "description": "Payload-style content collections at /api/{collection}: tenants, pages, "
      "blogs, media, navigation, categories, product content, order records."},
 ]
@@ -54,6 +75,21 @@ COMMERCE_ROUTERS = (
     orders_routes.store,
     orders_routes.admin,
     vendors_routes.admin,
+    vendors_routes.store,
+    vendor_portal_routes.router,
+    companies_routes.store,
+    companies_routes.admin,
+    quotes_routes.store,
+    quotes_routes.admin,
+    volume_pricing_routes.store,
+    volume_pricing_routes.admin,
+    commissions_routes.rules,
+    commissions_routes.lines,
+    payouts_routes.admin,
+    commission_runs_routes.runs,
+    commission_runs_routes.batches,
+    analytics_routes.vendor,
+    analytics_routes.admin,
     inventory_routes.admin,
     payments_routes.router,
 )
@@ -74,7 +110,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.db = database
 
     install_error_handlers(app)
-    for router in (health_router, auth_router, auth_admin_router, audit_router, webhooks_router):
+    for router in (
+        health_router,
+        auth_router,
+        auth_admin_router,
+        audit_router,
+        webhooks_router,
+        sync_receivers_router,
+        sync_router,
+    ):
         app.include_router(router)
     for router in COMMERCE_ROUTERS:
         app.include_router(router)

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from api import b2b_seed
 from api.auth import service as auth_service
 from api.auth.models import Role, User
 from api.carts import service as carts
@@ -124,7 +125,9 @@ def _place(session: Session, rng: random.Random, customer: User, region: Region,
     for option in carts.options_for_cart(session, cart):
         if option.name == "Standard" or rng.random() < 0.2:
             carts.add_shipping_method(session, cart.id, option.id, actor)
-    return carts.complete(session, ManualProvider(), cart.id, actor, None)
+    order = carts.complete(session, ManualProvider(), cart.id, actor, None)
+    assert isinstance(order, Order)  # demo customers belong to no company
+    return order
 
 
 def _progress(session: Session, rng: random.Random, order: Order) -> None:
@@ -166,6 +169,7 @@ def seed_commerce(database: Database, echo: Callable[[str], None] = print) -> No
             echo("commerce demo data already present; skipped")
             return
         _catalog(session, rng)
+        b2b_seed.seed_rules(session)
         buyers = _customers(session)
         echo(f"commerce: {len(VENDORS)} vendors, products, {len(buyers)} customers")
     with database.transaction(Domain.commerce) as session:
@@ -184,4 +188,6 @@ def seed_commerce(database: Database, echo: Callable[[str], None] = print) -> No
                 _progress(session, rng, order)
                 _backdate(session, order, rng)
         echo(f"commerce: {min(start + 50, ORDERS)}/{ORDERS} orders")
+    with database.transaction(Domain.commerce) as session:
+        b2b_seed.seed_b2b(session, echo)
 

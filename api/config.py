@@ -55,12 +55,22 @@ class Settings(BaseSettings):
     webhook_backoff_max_seconds: float = Field(default=900.0, gt=0)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     dispatcher_poll_seconds: float = Field(default=0.1, gt=0)
+    # Sync between the stores: the signing secret of the internal webhook subscriptions (generated
+    # under `data_dir` when unset), and how old a drift may get before the reconciliation check fails.
+    sync_webhook_secret: str | None = None
+    sync_drift_tolerance_seconds: int = Field(default=900, gt=0)
+    dagster_host: str = "127.0.0.1"
 
     # Payments: `manual` (authorise now, an admin captures) or `stripe` (PaymentIntents, manual capture).
     payment_provider: Literal["manual", "stripe"] = "manual"
     stripe_api_key: str | None = None
     stripe_api_base: str | None = None
     stripe_webhook_secret: str | None = None
+
+    # Vendor payouts: `manual` (finance pays outside, approval marks paid) or `stripe` (Connect transfers,
+    # using STRIPE_API_KEY / STRIPE_API_BASE). The smallest payout a vendor may request, in minor units.
+    payout_provider: Literal["manual", "stripe"] = "manual"
+    payout_minimum_amount: int = Field(default=5000, ge=0)
 
 
 @lru_cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -15,10 +16,9 @@ def _fernet(key: str) -> Fernet:
     return Fernet(key.encode())
 
 
-def _key(settings: Settings) -> str:
-    if settings.secret_encryption_key:
-        return settings.secret_encryption_key
-    path = settings.data_dir / "secret-encryption.key"
+def stored_secret(settings: Settings, filename: str, generate: Callable[[], str]) -> str:
+    """A secret generated once and kept (mode 0600) under `data_dir`, for set-ups that configure none."""
+    path = settings.data_dir / filename
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -26,8 +26,14 @@ def _key(settings: Settings) -> str:
         except FileExistsError:  # another process created it first
             return path.read_text().strip()
         with os.fdopen(fd, "w") as handle:
-            handle.write(Fernet.generate_key().decode())
+            handle.write(generate())
     return path.read_text().strip()
+
+
+def _key(settings: Settings) -> str:
+    if settings.secret_encryption_key:
+        return settings.secret_encryption_key
+    return stored_secret(settings, "secret-encryption.key", lambda: Fernet.generate_key().decode())
 
 
 def encrypt(settings: Settings, plaintext: str) -> str:

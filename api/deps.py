@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -57,9 +58,20 @@ def bearer_credential(request: Request) -> str | None:
     return credential.strip()
 
 
+# Storefronts send their publishable key on every catalog read; the actor it stands for is kept here
+# for a short while, so revoking a publishable key takes effect within this many seconds.
+PUBLISHABLE_KEY_CACHE_SECONDS = 30.0
+_publishable_actors: dict[str, tuple[float, Actor]] = {}
+
+
 def current_actor(request: Request, session: CommerceSession) -> Actor:
     publishable_key_id = None
     publishable = request.headers.get(PUBLISHABLE_KEY_HEADER)
+    if publishable and "authorization" not in request.headers:
+        cached = _publishable_actors.get(publishable)
+        if cached is not None and cached[0] > time.monotonic():
+            request.state.actor = cached[1]
+            return cached[1]
     if publishable:
         key = auth_service.find_api_key(session, publishable)
         if not publishable.startswith("pk_"):
@@ -75,6 +87,10 @@ def current_actor(request: Request, session: CommerceSession) -> Actor:
     else:
         actor = auth_service.actor_for_token(session, credential, publishable_key_id)
     request.state.actor = actor
+    if publishable and credential is None:
+        if len(_publishable_actors) > 10_000:
+            _publishable_actors.clear()
+        _publishable_actors[publishable] = (time.monotonic() + PUBLISHABLE_KEY_CACHE_SECONDS, actor)
     return actor
 
 

@@ -19,7 +19,7 @@ def alembic_config(domain: Domain, url: str) -> Config:
     return config
 
 
-def upgrade(urls: DatabaseUrls, revision: str = "head") -> None:
+def upgrade(urls: DatabaseUrls, revision: str = "heads") -> None:
     for domain in Domain:
         command.upgrade(alembic_config(domain, getattr(urls, domain.value)), revision)
 

@@ -11,6 +11,9 @@ from api.catalog.models import (
     ProductVariant,
     VariantPrice,
 )
+from api.commission_runs.models import CommissionRun, PayoutBatch
+from api.commissions.models import CommissionLine, CommissionRule
+from api.companies.models import Company, CompanyApproval, CompanyEmployee
 from api.content.blogs.models import BlogPost
 from api.content.categories.models import Category
 from api.content.media.models import Media
@@ -26,8 +29,18 @@ from api.inventory.models import InventoryLevel, Reservation
 from api.orders.models import Order, OrderLineItem, VendorOrder
 from api.outbox.models import CommerceOutboxEvent, ContentOutboxEvent
 from api.payments.models import Payment, Refund, StripeWebhookEvent
+from api.payouts.models import Payout
+from api.quotes.models import Quote, QuoteItem
 from api.regions.models import Region
+from api.sync.models import (
+    CommerceReceivedEvent,
+    CommerceSyncCursor,
+    ContentLink,
+    ContentReceivedEvent,
+    ContentSyncCursor,
+)
 from api.vendors.models import Vendor
+from api.volume_pricing.models import VolumeTier
 from api.webhooks.models import WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -42,8 +55,19 @@ __all__ = [
     "Category",
     "CommerceBase",
     "CommerceOutboxEvent",
+    "CommerceReceivedEvent",
+    "CommerceSyncCursor",
+    "CommissionLine",
+    "CommissionRule",
+    "CommissionRun",
+    "Company",
+    "CompanyApproval",
+    "CompanyEmployee",
     "ContentBase",
+    "ContentLink",
     "ContentOutboxEvent",
+    "ContentReceivedEvent",
+    "ContentSyncCursor",
     "IdempotencyRecord",
     "InventoryLevel",
     "Media",
@@ -54,12 +78,16 @@ __all__ = [
     "Page",
     "PageVersion",
     "Payment",
+    "Payout",
+    "PayoutBatch",
     "Product",
     "ProductCategory",
     "ProductContent",
     "ProductImage",
     "ProductOption",
     "ProductVariant",
+    "Quote",
+    "QuoteItem",
     "Refund",
     "Region",
     "Reservation",
@@ -70,6 +98,7 @@ __all__ = [
     "VariantPrice",
     "Vendor",
     "VendorOrder",
+    "VolumeTier",
     "WebhookDelivery",
     "WebhookSubscription",
 ]

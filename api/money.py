@@ -102,3 +102,30 @@ def _checked_currency(code: str) -> str:
 
 # A currency code in request and response schemas: three upper-case letters of ISO 4217.
 CurrencyCode = Annotated[str, StringConstraints(min_length=3, max_length=3), AfterValidator(_checked_currency)]
+
+
+def prorate(amount: int, part: int, whole: int) -> int:
+    """`amount * part / whole` rounded to a whole minor unit with the module's rounding mode: the share of
+    `amount` that `part` of `whole` stands for. `prorate(a, w, w) == a` and `prorate(a, 0, w) == 0`, so
+    cumulative shares telescope exactly (a reversal is `prorate(a, after, w) - prorate(a, before, w)`)."""
+    if whole <= 0:
+        raise ValueError("whole must be positive")
+    quotient, remainder = divmod(amount * part, whole)  # floor division, remainder in [0, whole)
+    if 2 * remainder > whole or (2 * remainder == whole and quotient % 2 == 1):  # ROUND_HALF_EVEN, exactly
+        quotient += 1
+    return quotient
+
+
+def commission(base: int, rate: Decimal, fixed_fee: int) -> int:
+    """The platform's commission on a line of `base` minor units: `base * rate` rounded, plus `fixed_fee`,
+    never more than the base itself (a vendor never owes money on a sale)."""
+    if base <= 0:
+        return 0
+    return min(base, apply_rate(base, rate) + fixed_fee)
+
+
+def percent_saving(list_price: int, price: int) -> Decimal:
+    """The saving of `price` against `list_price` as a percentage with two decimals (12.50 for 12.5 %)."""
+    if list_price <= 0:
+        return Decimal("0.00")
+    return (Decimal(list_price - price) * 100 / Decimal(list_price)).quantize(Decimal("0.01"), rounding=ROUNDING)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -13,8 +14,14 @@ from api.auth import service as auth_service
 from api.auth.actor import Actor, ActorKind
 from api.auth.models import ApiKey, ApiKeyKind, Role, User
 from api.auth.scopes import ROLE_SCOPES
+from api.catalog.models import Product
 from api.commerce_seed import seed_commerce
+from api.config import Settings
+from api.content.seed import seed_content, seed_product_content
 from api.db import Database, Domain
+from api.sync import runner as sync_runner
+from api.sync import service as sync_service
+from api.vendors.models import Vendor, VendorStatus
 
 DEMO_PASSWORD = "demo-password-123"
 SYSTEM_ACTOR = Actor(kind=ActorKind.user, id=None, scopes=ROLE_SCOPES[Role.admin], role=Role.admin)
@@ -47,13 +54,40 @@ def ensure_publishable_key(session: Session, credentials_file: Path) -> str:
     return secret
 
 
-def seed(database: Database, data_dir: Path) -> DemoCredentials:
+def seed_content_and_sync(database: Database, settings: Settings, echo: Callable[[str], None] = print) -> None:
+    """Branded tenants, pages, posts, menus, categories and product content for the demo vendors, the
+    internal sync subscriptions, and a first full sync of both stores through the sync mapping."""
+    with database.transaction(Domain.commerce) as session:
+        vendors = [
+            {"id": v.id, "name": v.name, "slug": v.slug}
+            for v in session.scalars(select(Vendor).where(Vendor.status == VendorStatus.approved).order_by(Vendor.slug))
+        ]
+        products = [
+            {"id": p.id, "vendor_id": p.vendor_id, "title": p.title, "handle": p.handle, "status": p.status}
+            for p in session.scalars(select(Product).order_by(Product.id))
+        ]
+        sync_service.ensure_internal_subscriptions(session, settings)
+    seed_content(database, vendors, settings)
+    seed_product_content(database, products)
+    echo(f"content: tenants, pages and posts for {len(vendors)} vendors, content for {len(products)} products")
+    reports = [
+        sync_runner.sync_vendors(database, full=True),
+        sync_runner.sync_products(database, full=True),
+        sync_runner.sync_orders(database, full=True),
+        sync_runner.sync_content_links(database, full=True),
+    ]
+    echo("first sync: " + ", ".join(f"{r.name} {r.applied}/{r.scanned} applied" for r in reports))
+
+
+def seed(database: Database, settings: Settings) -> DemoCredentials:
+    data_dir = settings.data_dir
     credentials_file = data_dir / "demo-credentials.json"
     with database.transaction(Domain.commerce) as session:
         admin = ensure_user(session, "admin@example.com", Role.admin, "Platform Admin")
         finance = ensure_user(session, "finance@example.com", Role.finance, "Finance Team")
         publishable = ensure_publishable_key(session, credentials_file)
     seed_commerce(database)
+    seed_content_and_sync(database, settings)
     credentials = DemoCredentials(
         admin_email=admin.email, finance_email=finance.email, password=DEMO_PASSWORD, publishable_key=publishable
     )

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+import assets.analytics.definitions
+import assets.commissions.definitions
 import assets.dbt
+import assets.sync.definitions
 from orchestration.resources import StoresResource, build_dbt_resource
 
 stores = StoresResource()
 
 defs = Definitions.merge(
     assets.dbt.dbt_definitions,
+    assets.sync.definitions.sync_definitions,
+    assets.analytics.definitions.analytics_definitions,
+    assets.commissions.definitions.commissions_definitions,
     Definitions(resources={"stores": stores, "dbt": build_dbt_resource(stores)}),
 )

@@ -81,6 +81,12 @@ def clean_tables(request: pytest.FixtureRequest) -> None:
             ).scalars())
             if tables:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    # dbt's schemas too: incremental marts would otherwise keep rows of an earlier test's orders.
+    with database.engine(Domain.commerce).begin() as conn:
+        for schema in conn.execute(
+            text("SELECT quote_ident(nspname) FROM pg_namespace WHERE nspname LIKE 'analytics%'")
+        ).scalars():
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
 @pytest.fixture
@@ -146,3 +152,53 @@ def libpq(url: str) -> str:
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def dagster_webserver(urls: DatabaseUrls, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A real Dagster webserver on the test database (runs launch as subprocesses); yields its port."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = free_port()
+    home = tmp_path_factory.mktemp("dagster_home")
+    # Without a daemon in the tests, runs launch at once instead of waiting in the queue.
+    (home / "dagster.yaml").write_text(
+        "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: DefaultRunCoordinator\n"
+        "telemetry:\n  enabled: false\n"
+    )
+    env = {**os.environ, "DATABASE_URL": urls.commerce, "DAGSTER_HOME": str(home)}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1",
+         "-p", str(port)],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    query = "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }"
+    deadline = time.monotonic() + 120
+    while True:  # up = the code location is loaded
+        try:
+            answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query}, timeout=5).json()
+            entries = answer["data"]["workspaceOrError"]["locationEntries"]
+            if entries and all(e["loadStatus"] == "LOADED" for e in entries):
+                break
+        except (httpx.HTTPError, KeyError, TypeError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("the Dagster webserver did not load the code location")
+        time.sleep(0.5)
+    yield port
+    process.terminate()
+    process.wait(timeout=30)

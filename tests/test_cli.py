@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from api.auth.models import ApiKey, Role, User
 from api.config import Settings
@@ -42,13 +42,27 @@ def test_migrate_and_create_admin_print_what_they_did(urls: DatabaseUrls, databa
 
 
 def test_seed_is_idempotent_and_saves_the_demo_credentials(database: Database, settings: Settings) -> None:
-    first = seed(database, settings.data_dir)
-    second = seed(database, settings.data_dir)
+    first = seed(database, settings)
+    second = seed(database, settings)
     assert first.publishable_key == second.publishable_key
     saved = json.loads((settings.data_dir / "demo-credentials.json").read_text())
     assert saved["publishable_key"] == first.publishable_key
     with database.transaction(Domain.commerce) as session:
         staff = session.scalar(select(func.count()).select_from(User).where(User.role.in_(["admin", "finance"])))
         keys = session.scalar(select(func.count()).select_from(ApiKey))
+        products = session.scalar(text("SELECT count(*) FROM commerce.products"))
+        approved = session.scalar(text("SELECT count(*) FROM commerce.vendors WHERE status = 'approved'"))
+        subscriptions = session.scalar(text("SELECT count(*) FROM commerce.webhook_subscriptions"))
+        tenant_links = session.scalar(text("SELECT count(*) FROM commerce.content_links WHERE entity_type = 'tenant'"))
     assert staff == 2
     assert keys == 1
+    assert subscriptions == 2
+    with database.transaction(Domain.content) as session:
+        contents = session.scalar(text("SELECT count(*) FROM content.product_contents WHERE sync_status = 'synced'"))
+        active = session.scalar(text("SELECT count(*) FROM content.tenants WHERE status = 'active'"))
+        tenants = session.scalar(text("SELECT count(*) FROM content.tenants"))
+        orders = session.scalar(text("SELECT count(*) FROM content.order_records"))
+    assert products and contents == products
+    assert approved and active == approved
+    assert tenant_links == tenants
+    assert orders and orders > 50

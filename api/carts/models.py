@@ -61,6 +61,8 @@ class CartLineItem(CommerceBase):
     quantity: Mapped[int] = mapped_column(Integer)
     # The price in the cart's currency when the item was added or its quantity last changed.
     unit_price: Mapped[int] = mapped_column(BigInteger)
+    # Set when the line comes from an accepted quote: its unit price is the quoted one and does not change.
+    quote_id: Mapped[str | None] = mapped_column(ForeignKey("quotes.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     variant: Mapped[ProductVariant] = relationship(lazy="joined")

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi.responses import JSONResponse
 
 from api.audit import service as audit
 from api.auth.actor import Actor
@@ -20,6 +21,8 @@ from api.carts.schemas import (
     ShippingOptionOut,
     StoreShippingOptionOut,
 )
+from api.companies.models import CompanyApproval
+from api.companies.schemas import ApprovalOut
 from api.deps import AppSettings, CommerceSession, require
 from api.orders import service as orders
 from api.orders.schemas import OrderOut
@@ -87,6 +90,7 @@ def add_shipping_method(cart_id: CartId, body: ShippingMethodIn, session: Commer
 @store.post(
     "/carts/{cart_id}/complete",
     response_model=OrderOut,
+    responses={202: {"model": ApprovalOut, "description": "A company order waiting for an approver"}},
     summary="Place the order (idempotent: a completed cart returns its order)",
 )
 def complete_cart(
@@ -95,10 +99,12 @@ def complete_cart(
     settings: AppSettings,
     actor: Shopper,
     body: Annotated[CompleteIn | None, Body()] = None,
-) -> OrderOut:
+) -> Any:
     provider = payments.provider_for(settings)
-    order = service.complete(session, provider, cart_id, actor, body.payment_method if body else None)
-    return orders.view(order)
+    result = service.complete(session, provider, cart_id, actor, body.payment_method if body else None)
+    if isinstance(result, CompanyApproval):
+        return JSONResponse(ApprovalOut.model_validate(result).model_dump(mode="json"), status_code=202)
+    return orders.view(result)
 
 
 def _option_out(option: object) -> ShippingOptionOut:

@@ -89,6 +89,7 @@ class CartLineItemOut(BaseModel):
     quantity: int
     unit_price: int
     subtotal: int
+    quote_id: str | None = None
 
 
 class CartShippingMethodOut(BaseModel):

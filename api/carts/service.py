@@ -28,13 +28,16 @@ from api.carts.schemas import (
 from api.catalog import service as catalog
 from api.catalog.models import ProductVariant
 from api.clock import utcnow
+from api.companies import service as companies
+from api.companies.models import ApprovalStatus, CompanyApproval
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.inventory.service import OutOfStock
 from api.orders import service as orders
 from api.orders.models import Order
 from api.orders.service import LineSnapshot, VendorPart
 from api.regions.models import Region
-from api.vendors.models import Vendor
+from api.vendors.models import Vendor, VendorStatus
+from api.volume_pricing import service as volume_pricing
 from connectors.payments import PaymentProvider
 
 
@@ -135,6 +138,7 @@ def view(session: Session, cart: Cart) -> CartOut:
                 quantity=i.quantity,
                 unit_price=i.unit_price,
                 subtotal=i.unit_price * i.quantity,
+                quote_id=i.quote_id,
             )
             for i in cart.items
         ],
@@ -207,17 +211,24 @@ def update_cart(session: Session, cart_id: str, body: CartUpdate, actor: Actor) 
     return _touch(session, cart)
 
 
-def _sellable_variant(session: Session, cart: Cart, variant_id: str) -> tuple[ProductVariant, int]:
+def _sellable_variant(session: Session, cart: Cart, variant_id: str, quantity: int) -> tuple[ProductVariant, int]:
+    """The variant and its unit price for a line of `quantity`: the volume tier's, else the list price."""
     variant = catalog.get_variants(session, [variant_id]).get(variant_id)
     if variant is None or not catalog.is_store_visible(variant.product):
         raise ValidationFailed("Unknown variant.", errors=[FieldError(field="variant_id", message="No such variant.")])
-    unit_price = variant.price_in(cart.currency_code)
-    if unit_price is None:
+    if variant.price_in(cart.currency_code) is None:
         raise ValidationFailed(
             f"This variant is not sold in {cart.currency_code}.",
             errors=[FieldError(field="variant_id", message=f"no price in {cart.currency_code}")],
         )
+    unit_price = volume_pricing.unit_price(session, variant, cart.currency_code, quantity)
+    assert unit_price is not None
     return variant, unit_price
+
+
+def _not_quoted(line: CartLineItem) -> None:
+    if line.quote_id is not None:
+        raise Conflict("This line comes from a quote: its quantity and price are fixed; remove it instead.")
 
 
 def _check_stock(variant: ProductVariant, quantity: int) -> None:
@@ -228,11 +239,13 @@ def _check_stock(variant: ProductVariant, quantity: int) -> None:
 
 def add_line(session: Session, cart_id: str, body: LineItemIn, actor: Actor) -> Cart:
     cart = _open_cart(session, cart_id, actor)
-    variant, unit_price = _sellable_variant(session, cart, body.variant_id)
-    line = next((i for i in cart.items if i.variant_id == variant.id), None)
+    line = next((i for i in cart.items if i.variant_id == body.variant_id), None)
+    if line is not None:
+        _not_quoted(line)
     quantity = body.quantity + (line.quantity if line else 0)
     if quantity > 10_000:
         raise ValidationFailed("At most 10000 units of one variant per cart.")
+    variant, unit_price = _sellable_variant(session, cart, body.variant_id, quantity)
     _check_stock(variant, quantity)
     if line is None:
         cart.items.append(CartLineItem(variant_id=variant.id, quantity=quantity, unit_price=unit_price))
@@ -251,9 +264,22 @@ def _line(cart: Cart, line_id: str) -> CartLineItem:
 def update_line(session: Session, cart_id: str, line_id: str, quantity: int, actor: Actor) -> Cart:
     cart = _open_cart(session, cart_id, actor)
     line = _line(cart, line_id)
-    variant, unit_price = _sellable_variant(session, cart, line.variant_id)
+    _not_quoted(line)
+    variant, unit_price = _sellable_variant(session, cart, line.variant_id, quantity)
     _check_stock(variant, quantity)
     line.quantity, line.unit_price = quantity, unit_price
+    return _touch(session, cart)
+
+
+def add_quoted_lines(session: Session, cart: Cart, quote_id: str, lines: list[tuple[ProductVariant, int, int]]) -> Cart:
+    """Fill a new cart from an accepted quote: (variant, quantity, quoted unit price) per line."""
+    for variant, quantity, unit_price in lines:
+        if not catalog.is_store_visible(variant.product):
+            raise Conflict(f"{variant.sku} is no longer sold.")
+        _check_stock(variant, quantity)
+        cart.items.append(
+            CartLineItem(variant_id=variant.id, quantity=quantity, unit_price=unit_price, quote_id=quote_id)
+        )
     return _touch(session, cart)
 
 
@@ -332,16 +358,8 @@ def add_shipping_method(session: Session, cart_id: str, option_id: str, actor: A
 # ---- checkout ------------------------------------------------------------------------------------------
 
 
-def complete(
-    session: Session, provider: PaymentProvider, cart_id: str, actor: Actor, payment_method: str | None
-) -> Order:
-    """Place the order: stock reserved, payment authorised, cart closed, in the caller's transaction.
-    Completing a completed cart returns its order again."""
-    cart = get_cart(session, cart_id, actor, for_update=True)
-    if cart.status == CartStatus.completed:
-        existing = orders.order_for_cart(session, cart.id)
-        assert existing is not None
-        return existing
+def _checked_parts(cart: Cart) -> list[PricedPart]:
+    """The cart's priced parts, once everything an order needs is there."""
     errors: list[FieldError] = []
     if not cart.items:
         errors.append(FieldError(field="items", message="The cart is empty."))
@@ -352,7 +370,9 @@ def complete(
     chosen = {m.vendor_id for m in cart.shipping_methods}
     for item in cart.items:
         product = item.variant.product
-        if not catalog.is_store_visible(product):
+        if product.vendor.status != VendorStatus.approved:
+            errors.append(FieldError(field=f"items.{item.id}", message="The vendor of this product may not sell."))
+        elif not catalog.is_store_visible(product):
             errors.append(FieldError(field=f"items.{item.id}", message="This product is no longer sold."))
         if product.vendor_id not in chosen:
             errors.append(
@@ -361,8 +381,14 @@ def complete(
             chosen.add(product.vendor_id)
     if errors:
         raise ValidationFailed("The cart cannot be completed yet.", errors=errors)
+    return price(cart)
+
+
+def _place(
+    session: Session, provider: PaymentProvider, cart: Cart, parts: list[PricedPart], payment_method: str | None,
+    company_id: str | None,
+) -> Order:
     assert cart.email is not None and cart.shipping_address is not None
-    parts = price(cart)
     cart.status = CartStatus.completed
     cart.completed_at = utcnow()
     return orders.place(
@@ -377,4 +403,48 @@ def complete(
         shipping_address=cart.shipping_address,
         parts=[p.part for p in parts],
         payment_method=payment_method,
+        company_id=company_id,
     )
+
+
+def complete(
+    session: Session, provider: PaymentProvider, cart_id: str, actor: Actor, payment_method: str | None
+) -> Order | CompanyApproval:
+    """Place the order: stock reserved, payment authorised, cart closed, in the caller's transaction.
+    Completing a completed cart returns its order again. An order on a company's account that needs an
+    approver returns the (pending) approval request instead, and the cart stays open."""
+    cart = get_cart(session, cart_id, actor, for_update=True)
+    if cart.status == CartStatus.completed:
+        existing = orders.order_for_cart(session, cart.id)
+        assert existing is not None
+        return existing
+    parts = _checked_parts(cart)
+    company = companies.buying_company(session, actor)
+    if company is not None:
+        pending = companies.pending_approval(session, cart.id)
+        if pending is not None:
+            return pending
+        total = sum(p.part.total for p in parts)
+        reasons = companies.approval_reasons(session, company, actor, total, cart.currency_code)
+        if reasons:
+            return companies.request_approval(
+                session, company, actor, cart.id, total, cart.currency_code, reasons, payment_method
+            )
+    return _place(session, provider, cart, parts, payment_method, company.id if company else None)
+
+
+def complete_approved(
+    session: Session, provider: PaymentProvider, actor: Actor, approval_id: str, note: str | None
+) -> CompanyApproval:
+    """An approver approves a company order: it is placed through the same checkout as any other."""
+    approval = companies.decide(session, actor, approval_id, ApprovalStatus.approved, note)
+    cart = session.scalar(select(Cart).where(Cart.id == approval.cart_id).with_for_update(of=Cart))
+    if cart is None or cart.status != CartStatus.open:
+        raise Conflict("The cart of this request is no longer open.")
+    parts = _checked_parts(cart)
+    if sum(p.part.total for p in parts) != approval.amount:
+        raise Conflict("The cart changed since the request; the buyer must complete it again.")
+    order = _place(session, provider, cart, parts, approval.payment_method, approval.company_id)
+    approval.order_id = order.id
+    session.flush()
+    return approval

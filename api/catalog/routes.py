@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.audit import service as audit
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
+from api.cache import VersionedCache, commerce_version
 from api.catalog import service
 from api.catalog.models import Product, ProductStatus
 from api.catalog.schemas import ProductIn, ProductOut, ProductSort, ProductUpdate, StoreProductOut
@@ -30,7 +33,7 @@ Search = Annotated[str | None, Query(min_length=1, max_length=200)]
 FilterId = Annotated[str | None, Query(max_length=40)]
 
 
-def _currency(session: Session, currency_code: str | None, region_id: str | None) -> str | None:
+def price_currency(session: Session, currency_code: str | None, region_id: str | None) -> str | None:
     """The currency prices are shown and filtered in: a region's, or the one asked for."""
     if region_id is None:
         return currency_code
@@ -42,8 +45,25 @@ def _currency(session: Session, currency_code: str | None, region_id: str | None
     return region_currency
 
 
+STORE_PAGE = TypeAdapter(Page[StoreProductOut])
+STORE_PRODUCT = TypeAdapter(StoreProductOut)
+store_cache = VersionedCache()
+
+
+def _cached_json(request: Request, session: Session, build: Callable[[], bytes]) -> Response:
+    """The answer for this exact URL, from the cache while the catalog has not changed."""
+    version = commerce_version(session)
+    key = str(request.url.include_query_params())
+    body = store_cache.get(key, version)
+    if body is None:
+        body = build()
+        store_cache.put(key, version, body)
+    return Response(content=body, media_type="application/json")
+
+
 @store.get("", response_model=Page[StoreProductOut], summary="Browse the catalog")
 def list_store_products(
+    request: Request,
     session: CommerceSession,
     _: Reader,
     q: Search = None,
@@ -56,34 +76,43 @@ def list_store_products(
     sort: ProductSort = "-created_at",
     limit: Limit = 20,
     offset: Offset = 0,
-) -> Page[StoreProductOut]:
-    currency = _currency(session, currency_code, region_id)
-    rows, total = service.search_products(
-        session,
-        service.store_visible(),
-        q=q,
-        vendor_id=vendor_id,
-        category_id=category_id,
-        currency=currency,
-        price_min=price_min,
-        price_max=price_max,
-        sort=sort,
-        limit=limit,
-        offset=offset,
-    )
-    return Page(items=[service.store_view(p, currency) for p in rows], total=total, limit=limit, offset=offset)
+) -> Response:
+    def build() -> bytes:
+        currency = price_currency(session, currency_code, region_id)
+        rows, total = service.search_products(
+            session,
+            service.store_visible(),
+            q=q,
+            vendor_id=vendor_id,
+            category_id=category_id,
+            currency=currency,
+            price_min=price_min,
+            price_max=price_max,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        items = [service.store_view(p, currency) for p in rows]
+        page = Page[StoreProductOut](items=items, total=total, limit=limit, offset=offset)
+        return STORE_PAGE.dump_json(page)
+
+    return _cached_json(request, session, build)
 
 
 @store.get("/{id_or_handle}", response_model=StoreProductOut, summary="A product by id or handle")
 def get_store_product(
+    request: Request,
     id_or_handle: Annotated[str, Path(max_length=200)],
     session: CommerceSession,
     _: Reader,
     region_id: FilterId = None,
     currency_code: Annotated[CurrencyCode | None, Query()] = None,
-) -> StoreProductOut:
-    currency = _currency(session, currency_code, region_id)
-    return service.store_view(service.get_store_product(session, id_or_handle), currency)
+) -> Response:
+    def build() -> bytes:
+        currency = price_currency(session, currency_code, region_id)
+        return STORE_PRODUCT.dump_json(service.store_view(service.get_store_product(session, id_or_handle), currency))
+
+    return _cached_json(request, session, build)
 
 
 @admin.get("", response_model=Page[ProductOut], summary="List products, drafts included")

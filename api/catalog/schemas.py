@@ -45,10 +45,11 @@ class VariantIn(BaseModel):
     )
 
 
-class ProductIn(BaseModel):
+class ProductFields(BaseModel):
+    """A product as a vendor creates it in the vendor portal (the vendor is the caller's)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    vendor_id: VendorId
     title: str = Field(min_length=1, max_length=300)
     handle: Slug
     description: str | None = Field(default=None, max_length=20_000)
@@ -58,6 +59,10 @@ class ProductIn(BaseModel):
     variants: list[VariantIn] = Field(default_factory=list, max_length=200)
     images: list[Url] = Field(default_factory=list, max_length=50)
     category_ids: list[CategoryId] = Field(default_factory=list, max_length=50)
+
+
+class ProductIn(ProductFields):
+    vendor_id: VendorId
 
 
 class ProductUpdate(BaseModel):

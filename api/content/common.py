@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
-from sqlalchemy import DateTime, String, func, select
+from sqlalchemy import BigInteger, DateTime, String, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -60,6 +60,8 @@ class SyncColumns:
     synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sync_status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending", index=True)
     sync_error: Mapped[str | None] = mapped_column(String(2000))
+    # The version of the source record last applied: an older event never overwrites a newer state.
+    source_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 M = TypeVar("M", bound=BaseModel)

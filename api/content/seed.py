@@ -180,7 +180,7 @@ def seed_product_content(database: Database, products_: list[dict[str, Any]]) ->
                 "handle": product.get("handle"), "thumbnail": product.get("thumbnail"),
                 "priceSummary": product.get("price_summary"), "status": product.get("status", "published"),
             }))
-            if row.long_description is None:
+            if row is not None and row.long_description is None:
                 title = product.get("title") or "This product"
                 specs = [{"name": "General", "items": [{"key": "Handle", "value": product.get("handle") or ""}]}]
                 products.update(session, SYSTEM, row, parse(products.ProductContentUpdate, {

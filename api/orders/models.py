@@ -82,6 +82,8 @@ class Order(CommerceBase):
     display_id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), unique=True)
     cart_id: Mapped[str] = mapped_column(ForeignKey("carts.id", ondelete="RESTRICT"), unique=True)
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # Set when a company employee ordered on the company's account.
+    company_id: Mapped[str | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"), index=True)
     email: Mapped[str] = mapped_column(String(320))
     region_id: Mapped[str] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"))
     currency_code: Mapped[str] = mapped_column(String(3))

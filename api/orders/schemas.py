@@ -93,6 +93,7 @@ class OrderOut(BaseModel):
     display_id: int
     email: str
     customer_id: str | None
+    company_id: str | None = None
     region_id: str
     currency_code: str
     tax_rate: Decimal

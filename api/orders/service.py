@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from api import money
 from api.clock import utcnow
+from api.commissions import service as commissions
+from api.commissions.models import LineType
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.inventory import service as inventory
 from api.orders.models import (
@@ -139,13 +141,16 @@ def place(
     shipping_address: dict[str, Any],
     parts: Sequence[VendorPart],
     payment_method: str | None,
+    company_id: str | None = None,
 ) -> Order:
     """Create the order and its vendor orders, reserve their stock, then authorise the payment. Stock
     comes first so that a sold-out item never reaches the provider; anything failing after the
-    authorisation cancels it before the error propagates (and the transaction rolls back)."""
+    authorisation cancels it before the error propagates (and the transaction rolls back). A commission
+    line is recorded per order line (`api.commissions.service`)."""
     order = Order(
         cart_id=cart_id,
         customer_id=customer_id,
+        company_id=company_id,
         email=email,
         region_id=region_id,
         currency_code=currency_code,
@@ -191,6 +196,7 @@ def place(
         )
     session.add(order)
     session.flush()
+    commissions.record_sale(session, order)
     inventory.reserve(
         session,
         [(line.variant_id, vo.id, line.quantity) for vo in order.vendor_orders for line in vo.items if line.variant_id],
@@ -272,14 +278,16 @@ def _cancel_part(session: Session, provider: PaymentProvider, order: Order, vend
     if order.payment_status in (PaymentStatus.captured, PaymentStatus.partially_refunded):
         share = _refundable(vendor_order)
         if share > 0:
-            payments.refund(
+            record = payments.refund(
                 session, provider, order, {vendor_order.id: share}, "vendor order canceled", vendor_order.id
             )
+            commissions.record_refund(session, order, record, LineType.cancellation)
     elif order.payment_status == PaymentStatus.authorized and all(
         vo.status == VendorOrderStatus.canceled for vo in order.vendor_orders
     ):
         payments.void(provider, order)
     # Still authorised with other parts open: this share is simply not captured later.
+    commissions.reverse_rest(session, vendor_order)
 
 
 def cancel_vendor_order(session: Session, provider: PaymentProvider, order_id: str, vendor_order_id: str) -> Order:
@@ -323,6 +331,7 @@ def refund(session: Session, provider: PaymentProvider, order_id: str, body: Ref
         session, provider, order, {vo.id: s for vo, s in zip(parts, shares, strict=True)}, body.reason,
         body.vendor_order_id,
     )
+    commissions.record_refund(session, order, record)
     emit(session, "order.updated", order)
     return order, record
 

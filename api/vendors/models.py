@@ -42,6 +42,8 @@ class Vendor(CommerceBase):
     status: Mapped[str] = mapped_column(String(20), default=VendorStatus.pending, index=True)
     commission_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
     default_currency: Mapped[str] = mapped_column(String(3))
+    # The Stripe Connect account payouts are transferred to (PAYOUT_PROVIDER=stripe).
+    stripe_account_id: Mapped[str | None] = mapped_column(String(255))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(

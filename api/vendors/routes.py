@@ -7,16 +7,32 @@ from fastapi import APIRouter, Depends
 from api.audit import service as audit
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
+from api.commissions import service as commissions
 from api.deps import CommerceSession, require
 from api.pagination import Limit, Offset, Page
 from api.vendors import service
 from api.vendors.models import VendorStatus
-from api.vendors.schemas import VendorIn, VendorOut, VendorUpdate
+from api.vendors.schemas import VendorIn, VendorOut, VendorRegisterIn, VendorRegistrationOut, VendorUpdate
 
 admin = APIRouter(prefix="/admin/vendors", tags=["vendors"])
+store = APIRouter(prefix="/store/vendors", tags=["vendors"])
 
 AdminReader = Annotated[Actor, Depends(require(Scope.admin_read))]
 AdminWriter = Annotated[Actor, Depends(require(Scope.admin_write))]
+
+
+@store.post(
+    "/register",
+    response_model=VendorRegistrationOut,
+    status_code=201,
+    summary="Apply as a vendor (with the storefront's publishable key): a pending vendor and its first user",
+)
+def register(
+    body: VendorRegisterIn, session: CommerceSession, actor: Annotated[Actor, Depends(require(Scope.store_write))]
+) -> VendorRegistrationOut:
+    vendor, user = service.register(session, body, commissions.platform_rate(session))
+    audit.record(session, actor, "vendor.registered", "vendor", vendor.id, {"slug": vendor.slug, "user_id": user.id})
+    return VendorRegistrationOut(vendor=VendorOut.model_validate(vendor), user_id=user.id, user_email=user.email)
 
 
 @admin.get("", response_model=Page[VendorOut], summary="List vendors")

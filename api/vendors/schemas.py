@@ -23,14 +23,33 @@ class VendorIn(BaseModel):
     default_currency: CurrencyCode
 
 
-class VendorUpdate(BaseModel):
+class VendorRegisterIn(BaseModel):
+    """A vendor's application: the business and its first user (who logs in with this email and password)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    slug: Slug
+    email: EmailStr
+    password: str = Field(min_length=10, max_length=200)
+    full_name: str | None = Field(default=None, max_length=200)
+    default_currency: CurrencyCode
+
+
+class VendorProfileUpdate(BaseModel):
+    """What a vendor may change about itself (`PATCH /vendor/me`)."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    slug: Slug | None = None
     email: EmailStr | None = None
-    commission_rate: Rate | None = None
     default_currency: CurrencyCode | None = None
+    stripe_account_id: str | None = Field(default=None, max_length=255, pattern=r"^acct_\w+$")
+
+
+class VendorUpdate(VendorProfileUpdate):
+    slug: Slug | None = None
+    commission_rate: Rate | None = None
 
 
 class VendorOut(BaseModel):
@@ -43,9 +62,16 @@ class VendorOut(BaseModel):
     status: VendorStatus
     commission_rate: Decimal
     default_currency: str
+    stripe_account_id: str | None = None
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class VendorRegistrationOut(BaseModel):
+    vendor: VendorOut
+    user_id: str
+    user_email: str
 
 
 class VendorSummary(BaseModel):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.auth import service as auth_service
+from api.auth.models import Role, User
 from api.errors import Conflict, NotFound
 from api.outbox import service as outbox
 from api.outbox.models import CommerceOutboxEvent
 from api.vendors.models import VENDOR_STATUS, Vendor, VendorStatus
-from api.vendors.schemas import VendorIn, VendorOut, VendorUpdate
+from api.vendors.schemas import VendorIn, VendorOut, VendorProfileUpdate, VendorRegisterIn
 
 
 def flush_unique(session: Session, detail: str) -> None:
@@ -58,21 +62,48 @@ def create_vendor(session: Session, body: VendorIn, status: VendorStatus = Vendo
     return vendor
 
 
-def update_vendor(session: Session, vendor_id: str, body: VendorUpdate) -> Vendor:
+def update_vendor(session: Session, vendor_id: str, body: VendorProfileUpdate) -> Vendor:
     vendor = get_vendor(session, vendor_id, for_update=True)
     for field, value in body.model_dump(exclude_unset=True).items():
         if value is None:
             continue
         setattr(vendor, field, value)
     vendor.version += 1
-    flush_unique(session, f"A vendor with slug '{body.slug}' already exists.")
+    flush_unique(session, f"A vendor with slug '{getattr(body, 'slug', None)}' already exists.")
     _emit(session, "vendor.updated", vendor)
     return vendor
+
+
+# The event each status change writes: the content side creates the tenant on `vendor.created` and
+# activates or deactivates it on these.
+STATUS_TOPICS = {
+    VendorStatus.approved: "vendor.approved",
+    VendorStatus.rejected: "vendor.rejected",
+    VendorStatus.suspended: "vendor.suspended",
+    VendorStatus.pending: "vendor.updated",
+}
 
 
 def change_status(session: Session, vendor_id: str, target: VendorStatus) -> Vendor:
     vendor = get_vendor(session, vendor_id, for_update=True)
     vendor.status = VENDOR_STATUS.transition(vendor.status, target)
     vendor.version += 1
-    _emit(session, "vendor.updated", vendor)
+    _emit(session, STATUS_TOPICS[target], vendor)
     return vendor
+
+
+def register(session: Session, body: VendorRegisterIn, commission_rate: Decimal) -> tuple[Vendor, User]:
+    """Self-service onboarding: a `pending` vendor and its first vendor user, who can log in at once (and
+    use the vendor portal) while an admin reviews the application."""
+    vendor = create_vendor(
+        session,
+        VendorIn(
+            name=body.name, slug=body.slug, email=body.email, commission_rate=commission_rate,
+            default_currency=body.default_currency,
+        ),
+    )
+    user = auth_service.create_user(
+        session, email=body.email, password=body.password, role=Role.vendor, full_name=body.full_name,
+        vendor_id=vendor.id,
+    )
+    return vendor, user

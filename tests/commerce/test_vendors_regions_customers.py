@@ -29,7 +29,7 @@ def test_vendor_crud_transitions_and_events(shop: Shop, client: TestClient) -> N
     assert shop.ok(client.get(url, headers=shop.admin))["name"] == "ACME"
     assert_problem(client.get("/admin/vendors/vend_missing", headers=shop.admin), 404, "not-found")
     events = [(e["topic"], e["payload"]["version"]) for e in shop.outbox() if e["entity_id"] == vendor["id"]]
-    assert events == [("vendor.created", 1), ("vendor.updated", 2), ("vendor.updated", 3)]
+    assert events == [("vendor.created", 1), ("vendor.approved", 2), ("vendor.updated", 3)]
 
 
 def test_vendor_users_must_belong_to_a_vendor(shop: Shop, make_user: Callable[..., dict[str, Any]]) -> None:

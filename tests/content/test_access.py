@@ -29,6 +29,7 @@ def _docs(client: TestClient, database: Database, a: TenantCtx, admin: dict[str,
     with database.transaction(Domain.content) as session:
         product = upsert_from_commerce(session, CommerceProduct.model_validate(
             {"productId": "prod_a", "vendorId": a.vendor_id, "title": "A thing", "status": "draft"}))
+        assert product is not None
         docs["products"] = {"id": product.id}
     return docs
 

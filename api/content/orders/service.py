@@ -44,13 +44,19 @@ def to_doc(order: OrderRecord, editable: bool = False) -> dict[str, Any]:
     }
 
 
-def upsert_from_commerce(session: Session, order: CommerceOrder, *, synced_at: datetime | None = None) -> OrderRecord:
+def upsert_from_commerce(
+    session: Session, order: CommerceOrder, *, version: int = 0, synced_at: datetime | None = None
+) -> OrderRecord | None:
+    """Create or refresh an order record; None (no change) when `version` is not newer than the applied one."""
     record = session.scalars(
         select(OrderRecord).where(OrderRecord.order_id == order.order_id).with_for_update()
     ).first()
+    if record is not None and version and record.source_version >= version:
+        return None
     if record is None:
         record = OrderRecord(order_id=order.order_id)
         session.add(record)
+    record.source_version = version or record.source_version
     record.number = order.number
     record.customer_email = order.customer_email.lower() if order.customer_email else None
     record.total = order.total

@@ -66,7 +66,7 @@ class CommerceProduct(Input):
     handle: Annotated[str, StringConstraints(max_length=200)] | None = None
     thumbnail: Annotated[str, StringConstraints(max_length=2000)] | None = None
     price_summary: dict[str, Any] | None = None
-    status: Literal["draft", "proposed", "published", "rejected"] = "draft"
+    status: Literal["draft", "proposed", "published", "rejected", "archived"] = "draft"
 
 
 def to_doc(content: ProductContent, editable: bool = False) -> dict[str, Any]:
@@ -136,15 +136,19 @@ def delete(session: Session, access: Access, content: ProductContent) -> None:
 
 
 def upsert_from_commerce(
-    session: Session, product: CommerceProduct, *, synced_at: datetime | None = None
-) -> ProductContent:
-    """Create or refresh the commerce metadata of a product's content (content fields stay untouched)."""
+    session: Session, product: CommerceProduct, *, version: int = 0, synced_at: datetime | None = None
+) -> ProductContent | None:
+    """Create or refresh the commerce metadata of a product's content (content fields stay untouched).
+    Returns None, changing nothing, when `version` is not newer than the version already applied."""
     content = session.scalars(
         select(ProductContent).where(ProductContent.product_id == product.product_id).with_for_update()
     ).first()
+    if content is not None and version and content.source_version >= version:
+        return None
     if content is None:
         content = ProductContent(product_id=product.product_id)
         session.add(content)
+    content.source_version = version or content.source_version
     content.vendor_id = product.vendor_id
     content.tenant_id = _tenant_of_vendor(session, product.vendor_id)
     content.title = product.title

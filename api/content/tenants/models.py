@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, String, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.content.common import Timestamps
+from api.content.common import SyncColumns, Timestamps
 from api.db import ContentBase
 from api.ids import new_id
 from api.state import StateMachine
@@ -28,7 +28,7 @@ TENANT_STATES = StateMachine(
 )
 
 
-class Tenant(Timestamps, ContentBase):
+class Tenant(SyncColumns, Timestamps, ContentBase):
     """A vendor's branded store: configuration, branding, slug and status."""
 
     __tablename__ = "tenants"

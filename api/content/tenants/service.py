@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.clock import utcnow
 from api.content.access import Access
 from api.content.common import ensure_exist, flush_unique, iso
 from api.content.media.models import Media
@@ -91,3 +93,30 @@ def delete(session: Session, access: Access, tenant: Tenant) -> None:
     access.require_admin("delete tenants")
     session.delete(tenant)
     flush_unique(session, "This tenant still has content; delete its pages, posts, media and menus first.")
+
+
+def upsert_from_vendor(
+    session: Session, *, vendor_id: str, name: str, slug: str, status: TenantStatus, version: int
+) -> Tenant | None:
+    """The tenant of a commerce vendor: created as a draft with the vendor's name and slug, then only its
+    status follows the vendor (content owns everything else). None when `version` is not newer."""
+    tenant = session.scalars(select(Tenant).where(Tenant.vendor_id == vendor_id).with_for_update()).first()
+    if tenant is not None and tenant.source_version >= version:
+        return None
+    if tenant is None:
+        taken = session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+        tenant = Tenant(
+            vendor_id=vendor_id,
+            name=name,
+            slug=slug if taken is None else f"{slug}-{vendor_id.split('_')[-1][:6]}",
+            status=TenantStatus.draft.value,
+        )
+        session.add(tenant)
+    tenant.status = status.value
+    tenant.source_version = version
+    tenant.synced_at = utcnow()
+    tenant.sync_status = "synced"
+    tenant.sync_error = None
+    session.flush()
+    _configured(session, tenant)
+    return tenant

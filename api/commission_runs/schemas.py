@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class RunTotal(BaseModel):
+    vendor_id: str
+    currency_code: str
+    lines: int
+    base_amount: int
+    gross_amount: int
+    commission_amount: int
+    vendor_amount: int = Field(description="What the vendor earns: gross - commission, net of reversals.")
+
+
+class Finding(BaseModel):
+    kind: str = Field(description="missing_recorded_line, unexpected_recorded_line, duplicate_recorded_line or "
+                      "amount_mismatch.")
+    line_type: str
+    vendor_id: str | None
+    order_line_id: str
+    refund_id: str | None
+    commission_line_id: str | None
+    field: str | None
+    expected: Any
+    recorded: Any
+
+
+class RunOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    period_start: date
+    period_end: date
+    status: str
+    totals: list[RunTotal]
+    line_count: int
+    finding_count: int
+    dagster_run_id: str | None
+    computed_at: datetime
+    approved_at: datetime | None
+    approved_by: str | None
+    locked_at: datetime | None
+    payout_batch_id: str | None
+
+
+class RunDetailOut(RunOut):
+    findings: list[Finding]
+
+
+class CalculateIn(BaseModel):
+    period_start: date = Field(description="First UTC day.")
+    period_end: date = Field(description="Last UTC day (inclusive); at most 92 days after period_start.")
+
+    @model_validator(mode="after")
+    def ordered(self) -> CalculateIn:
+        if self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        if (self.period_end - self.period_start).days > 92:
+            raise ValueError("at most 93 days at once")
+        return self
+
+
+class CalculateOut(BaseModel):
+    dagster_run_id: str
+    job_name: str
+    period_start: date
+    period_end: date
+
+
+class StatementOut(BaseModel):
+    commission_run_id: str
+    period_start: date
+    period_end: date
+    run_status: str
+    vendor_id: str
+    vendor_name: str | None
+    currency_code: str
+    sale_lines: int
+    reversal_lines: int
+    sales_base: int
+    base_amount: int
+    gross_amount: int
+    commission_amount: int
+    earnings: int
+    findings: int
+
+
+class BatchItem(BaseModel):
+    vendor_id: str
+    currency_code: str
+    balance: int
+    amount: int
+    payout_id: str | None
+
+
+class BatchOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    status: str
+    run_ids: list[str]
+    items: list[BatchItem]
+    minimum_amount: int
+    created_at: datetime
+    approved_at: datetime | None
+    approved_by: str | None
+    paid_at: datetime | None
+    payouts: list[dict[str, Any]] = Field(default_factory=list, description="Each payout's id, status and amount.")

@@ -1,0 +1,337 @@
+"""Commission rules and the commission ledger.
+
+Which rule applies to an order line (the rule in force when the order is placed, `valid_from <= t < valid_to`):
+
+1. a **category rule** for one of the product's categories; with several, the highest `priority` wins, then
+   the lowest rule id;
+2. else the **vendor rule** of the line's vendor;
+3. else the **platform default** rule;
+4. else (no rule at all in force) the vendor's own `commission_rate`, with no fixed fee.
+
+Rules of one target (the platform, one vendor, one category) never overlap in time, so each step finds at
+most one rule (category rules of *different* categories may; that is what `priority` decides).
+
+A sale line is recorded per order line when the order is placed: `base_amount` is the line total after
+discounts, excluding tax and shipping (there are no discounts yet: the line subtotal); the commission is
+`base * rate` (rounded half-even) plus the rule's fixed fee in the order's currency, at most the base.
+`gross_amount` is what the buyer paid for the line: its subtotal plus its share (largest remainder) of the
+vendor order's shipping and tax, which pass through to the vendor as seller of record. The vendor earns
+`gross - commission`. Refunds and cancellations write negative reversal lines: the money given back is split
+over the vendor order's lines in proportion to what each still holds (`money.allocate`), and each line's base
+and commission are reversed cumulatively with `money.prorate`, so a line refunded in full ends at exactly zero.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from api import money
+from api.catalog.models import ProductCategory
+from api.clock import utcnow
+from api.commissions.models import CommissionLine, CommissionRule, LineType, RuleScope
+from api.commissions.schemas import RuleIn, RuleUpdate
+from api.errors import Conflict, FieldError, NotFound, ValidationFailed
+from api.orders.models import Order, VendorOrder
+from api.payments.models import Refund
+from api.vendors.models import Vendor
+
+
+@dataclass(frozen=True)
+class Terms:
+    rule_id: str | None
+    rate: Decimal
+    fixed_fees: dict[str, int]
+
+
+# ---- rules ---------------------------------------------------------------------------------------------
+
+
+def _in_force(at: datetime) -> ColumnElement[bool]:
+    return and_(
+        CommissionRule.valid_from <= at, or_(CommissionRule.valid_to.is_(None), CommissionRule.valid_to > at)
+    )
+
+
+def terms_for(session: Session, vendor: Vendor, category_ids: Iterable[str], at: datetime) -> Terms:
+    """The commission terms for a line of `vendor`'s product in `category_ids` at time `at` (see the module)."""
+    categories = sorted(set(category_ids))
+    candidates: list[Select[CommissionRule]] = []
+    if categories:
+        candidates.append(
+            select(CommissionRule)
+            .where(CommissionRule.scope == RuleScope.category, CommissionRule.category_id.in_(categories))
+            .order_by(CommissionRule.priority.desc(), CommissionRule.id)
+        )
+    candidates.append(
+        select(CommissionRule).where(CommissionRule.scope == RuleScope.vendor, CommissionRule.vendor_id == vendor.id)
+    )
+    candidates.append(select(CommissionRule).where(CommissionRule.scope == RuleScope.platform))
+    for statement in candidates:
+        rule = session.scalar(statement.where(_in_force(at)).limit(1))
+        if rule is not None:
+            return Terms(rule.id, rule.rate, dict(rule.fixed_fees))
+    return Terms(None, vendor.commission_rate, {})
+
+
+# A new vendor's own rate (the last fallback) when no platform rule is in force.
+DEFAULT_RATE = Decimal("0.1000")
+
+
+def platform_rate(session: Session, at: datetime | None = None) -> Decimal:
+    """The platform default rate in force, given to a vendor that registers itself."""
+    rule = session.scalar(
+        select(CommissionRule).where(CommissionRule.scope == RuleScope.platform, _in_force(at or utcnow())).limit(1)
+    )
+    return rule.rate if rule else DEFAULT_RATE
+
+
+def get_rule(session: Session, rule_id: str) -> CommissionRule:
+    rule = session.get(CommissionRule, rule_id)
+    if rule is None:
+        raise NotFound("No such commission rule.")
+    return rule
+
+
+def list_rules(
+    session: Session, *, scope: RuleScope | None, vendor_id: str | None, limit: int, offset: int
+) -> tuple[list[CommissionRule], int]:
+    statement = select(CommissionRule)
+    if scope is not None:
+        statement = statement.where(CommissionRule.scope == scope)
+    if vendor_id is not None:
+        statement = statement.where(CommissionRule.vendor_id == vendor_id)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = session.scalars(
+        statement.order_by(CommissionRule.scope, CommissionRule.valid_from.desc(), CommissionRule.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), total
+
+
+def _check_rule(session: Session, rule: CommissionRule) -> None:
+    if rule.valid_to is not None and rule.valid_to <= rule.valid_from:
+        raise ValidationFailed(
+            "valid_to must be after valid_from.", errors=[FieldError(field="valid_to", message="before valid_from")]
+        )
+    if rule.scope == RuleScope.vendor and session.get(Vendor, rule.vendor_id) is None:
+        raise ValidationFailed("Unknown vendor.", errors=[FieldError(field="vendor_id", message="No such vendor.")])
+    statement = select(CommissionRule.id).where(
+        CommissionRule.scope == rule.scope,
+        CommissionRule.vendor_id.is_not_distinct_from(rule.vendor_id),
+        CommissionRule.category_id.is_not_distinct_from(rule.category_id),
+        CommissionRule.id != (rule.id or ""),
+        or_(CommissionRule.valid_to.is_(None), CommissionRule.valid_to > rule.valid_from),
+    )
+    if rule.valid_to is not None:
+        statement = statement.where(CommissionRule.valid_from < rule.valid_to)
+    overlapping = session.scalar(statement.limit(1))
+    if overlapping is not None:
+        raise Conflict(f"The rule would overlap rule {overlapping} of the same target in time.", rule_id=overlapping)
+
+
+def create_rule(session: Session, body: RuleIn) -> CommissionRule:
+    rule = CommissionRule(
+        name=body.name,
+        scope=body.scope,
+        vendor_id=body.vendor_id,
+        category_id=body.category_id,
+        rate=body.rate,
+        fixed_fees={f.currency_code: f.amount for f in body.fixed_fees},
+        priority=body.priority,
+        valid_from=body.valid_from or utcnow(),
+        valid_to=body.valid_to,
+    )
+    _check_rule(session, rule)
+    session.add(rule)
+    session.flush()
+    session.refresh(rule)
+    return rule
+
+
+def update_rule(session: Session, rule_id: str, body: RuleUpdate) -> CommissionRule:
+    rule = get_rule(session, rule_id)
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True)
+    for field in ("name", "rate", "priority", "valid_from"):
+        if changes.get(field) is not None:
+            setattr(rule, field, changes[field])
+    if "valid_to" in changes:
+        rule.valid_to = body.valid_to
+    if body.fixed_fees is not None:
+        rule.fixed_fees = {f.currency_code: f.amount for f in body.fixed_fees}
+    _check_rule(session, rule)
+    session.flush()
+    session.refresh(rule)
+    return rule
+
+
+def delete_rule(session: Session, rule_id: str) -> None:
+    session.delete(get_rule(session, rule_id))
+    session.flush()
+
+
+# ---- the ledger ----------------------------------------------------------------------------------------
+
+
+def record_sale(session: Session, order: Order) -> list[CommissionLine]:
+    """A sale line per order line of a just-placed (and flushed) order."""
+    at = utcnow()
+    product_ids = {item.product_id for vo in order.vendor_orders for item in vo.items}
+    categories: dict[str, list[str]] = defaultdict(list)
+    for product_id, category_id in session.execute(
+        select(ProductCategory.product_id, ProductCategory.category_id).where(
+            ProductCategory.product_id.in_(product_ids)
+        )
+    ):
+        categories[product_id].append(category_id)
+    lines = []
+    for vendor_order in order.vendor_orders:
+        vendor = session.get(Vendor, vendor_order.vendor_id)
+        assert vendor is not None
+        # Lines in id order, so the commission run can reproduce the split (and its remainders) from rows.
+        items = sorted(vendor_order.items, key=lambda item: item.id)
+        subtotals = [item.subtotal for item in items]
+        grosses = money.allocate(vendor_order.total, subtotals if sum(subtotals) > 0 else [1] * len(subtotals))
+        for item, gross in zip(items, grosses, strict=True):
+            terms = terms_for(session, vendor, categories[item.product_id], at)
+            fee = terms.fixed_fees.get(order.currency_code, 0)
+            commission = money.commission(item.subtotal, terms.rate, fee)
+            lines.append(
+                CommissionLine(
+                    type=LineType.sale,
+                    vendor_id=vendor_order.vendor_id,
+                    order_id=order.id,
+                    vendor_order_id=vendor_order.id,
+                    order_line_item_id=item.id,
+                    rule_id=terms.rule_id,
+                    currency_code=order.currency_code,
+                    gross_amount=gross,
+                    base_amount=item.subtotal,
+                    rate=terms.rate,
+                    fixed_fee=fee,
+                    commission_amount=commission,
+                    vendor_amount=gross - commission,
+                )
+            )
+    session.add_all(lines)
+    session.flush()
+    return lines
+
+
+def _ledger(session: Session, vendor_order_id: str) -> tuple[dict[str, CommissionLine], dict[str, int]]:
+    """The sale line and the gross still held, per order line of a vendor order."""
+    rows = list(session.scalars(select(CommissionLine).where(CommissionLine.vendor_order_id == vendor_order_id)))
+    sales = {row.order_line_item_id: row for row in rows if row.type == LineType.sale}
+    held: dict[str, int] = defaultdict(int)
+    for row in rows:
+        held[row.order_line_item_id] += row.gross_amount
+    return sales, {item_id: held[item_id] for item_id in sorted(sales)}
+
+
+def _reverse(
+    session: Session, vendor_order: VendorOrder, amount: int, line_type: LineType, refund_id: str | None
+) -> None:
+    """Reverse `amount` of a vendor order's gross, split over its lines by what each still holds."""
+    sales, held = _ledger(session, vendor_order.id)
+    if amount <= 0 or sum(held.values()) <= 0:
+        return
+    amount = min(amount, sum(held.values()))
+    shares = money.allocate(amount, list(held.values()))
+    for (item_id, before), share in zip(held.items(), shares, strict=True):
+        if share == 0:
+            continue
+        sale, after = sales[item_id], before - share
+        base = money.prorate(sale.base_amount, after, sale.gross_amount) - money.prorate(
+            sale.base_amount, before, sale.gross_amount
+        )
+        commission = money.prorate(sale.commission_amount, after, sale.gross_amount) - money.prorate(
+            sale.commission_amount, before, sale.gross_amount
+        )
+        session.add(
+            CommissionLine(
+                type=line_type,
+                vendor_id=sale.vendor_id,
+                order_id=sale.order_id,
+                vendor_order_id=sale.vendor_order_id,
+                order_line_item_id=item_id,
+                refund_id=refund_id,
+                rule_id=sale.rule_id,
+                currency_code=sale.currency_code,
+                gross_amount=-share,
+                base_amount=base,
+                rate=sale.rate,
+                fixed_fee=sale.fixed_fee,
+                commission_amount=commission,
+                vendor_amount=-share - commission,
+            )
+        )
+    session.flush()
+
+
+def record_refund(session: Session, order: Order, refund: Refund, line_type: LineType = LineType.refund) -> None:
+    """Reversal lines for a refund, per vendor order it was allocated to."""
+    session.flush()
+    for vendor_order in order.vendor_orders:
+        _reverse(session, vendor_order, refund.allocations.get(vendor_order.id, 0), line_type, refund.id)
+
+
+def reverse_rest(session: Session, vendor_order: VendorOrder) -> None:
+    """A canceled vendor order: reverse whatever its lines still hold (nothing if it was refunded in full)."""
+    _, held = _ledger(session, vendor_order.id)
+    _reverse(session, vendor_order, sum(held.values()), LineType.cancellation, None)
+
+
+def list_lines(
+    session: Session,
+    *,
+    vendor_id: str | None = None,
+    order_id: str | None = None,
+    line_type: LineType | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[CommissionLine], int]:
+    statement = select(CommissionLine)
+    if vendor_id is not None:
+        statement = statement.where(CommissionLine.vendor_id == vendor_id)
+    if order_id is not None:
+        statement = statement.where(CommissionLine.order_id == order_id)
+    if line_type is not None:
+        statement = statement.where(CommissionLine.type == line_type)
+    if since is not None:
+        statement = statement.where(CommissionLine.created_at >= since)
+    if until is not None:
+        statement = statement.where(CommissionLine.created_at < until)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = session.scalars(
+        statement.order_by(CommissionLine.created_at.desc(), CommissionLine.id).limit(limit).offset(offset)
+    )
+    return list(rows), total
+
+
+def get_line(session: Session, line_id: str, vendor_id: str | None = None) -> CommissionLine:
+    line = session.get(CommissionLine, line_id)
+    if line is None or (vendor_id is not None and line.vendor_id != vendor_id):
+        raise NotFound("No such commission line.")
+    return line
+
+
+def vendor_earnings(session: Session, vendor_id: str, currency: str) -> int:
+    """What the vendor has earned in `currency`: the sum of vendor amounts over all lines, reversals included."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(CommissionLine.vendor_amount), 0)).where(
+                CommissionLine.vendor_id == vendor_id, CommissionLine.currency_code == currency
+            )
+        )
+        or 0
+    )

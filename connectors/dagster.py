@@ -1,0 +1,38 @@
+"""Launching Dagster jobs from the API, through the Dagster webserver's GraphQL API.
+(Imported lazily: the Dagster client is heavy and the API needs it only when a run is launched.)"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from api.config import Settings
+from api.errors import ServiceUnavailable
+
+CODE_LOCATION = "marketplace"
+
+
+def launch_job(
+    settings: Settings,
+    job_name: str,
+    *,
+    asset_selection: Sequence[Sequence[str]] | None = None,
+    run_config: Mapping[str, Any] | None = None,
+    tags: dict[str, Any] | None = None,
+) -> str:
+    """Submit a run of `job_name` and return its run id; 503 when Dagster cannot be reached."""
+    from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
+
+    try:
+        client = DagsterGraphQLClient(settings.dagster_host, port_number=settings.dagster_port, timeout=30)
+        run_id: str = client.submit_job_execution(
+            job_name,
+            repository_location_name=CODE_LOCATION,
+            repository_name="__repository__",
+            run_config=run_config,
+            tags=tags,
+            asset_selection=[list(key) for key in asset_selection] if asset_selection else None,
+        )
+    except (DagsterGraphQLClientError, OSError, Exception) as exc:
+        raise ServiceUnavailable(f"Dagster did not accept the run: {exc.__class__.__name__}: {exc}"[:500]) from exc
+    return run_id

@@ -1,0 +1,22 @@
+select
+    id as order_id,
+    display_id,
+    cart_id,
+    customer_id,
+    company_id,
+    email,
+    region_id,
+    currency_code,
+    tax_rate,
+    status,
+    payment_status,
+    fulfillment_status,
+    subtotal,
+    shipping_total,
+    tax_total,
+    total,
+    version,
+    canceled_at,
+    created_at,
+    updated_at
+from {{ source('commerce', 'orders') }}

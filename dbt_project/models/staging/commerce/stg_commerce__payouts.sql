@@ -1,0 +1,20 @@
+select
+    id as payout_id,
+    vendor_id,
+    amount,
+    currency_code,
+    status,
+    period_start,
+    period_end,
+    provider,
+    provider_reference,
+    failure_reason,
+    note,
+    requested_by,
+    decided_by,
+    version,
+    created_at,
+    decided_at,
+    paid_at,
+    updated_at
+from {{ source('commerce', 'payouts') }}

@@ -1,0 +1,21 @@
+select
+    id as vendor_order_id,
+    order_id,
+    vendor_id,
+    status,
+    subtotal,
+    shipping_total,
+    tax_total,
+    total,
+    captured_total,
+    refunded_total,
+    commission_rate,
+    shipping_option_id,
+    shipping_method_name,
+    carrier,
+    tracking_number,
+    fulfilled_at,
+    canceled_at,
+    created_at,
+    updated_at
+from {{ source('commerce', 'vendor_orders') }}

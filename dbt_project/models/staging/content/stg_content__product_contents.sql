@@ -1,0 +1,22 @@
+select
+    id as product_content_id,
+    product_id,
+    tenant_id,
+    vendor_id,
+    title,
+    handle,
+    thumbnail,
+    price_summary,
+    status,
+    long_description,
+    specifications,
+    images,
+    seo_title,
+    seo_description,
+    synced_at,
+    sync_status,
+    sync_error,
+    source_version,
+    created_at,
+    updated_at
+from {{ source('content', 'product_contents') }}
