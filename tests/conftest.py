@@ -83,9 +83,12 @@ def clean_tables(request: pytest.FixtureRequest) -> None:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     # dbt's schemas too: incremental marts would otherwise keep rows of an earlier test's orders.
     with database.engine(Domain.commerce).begin() as conn:
-        for schema in conn.execute(
-            text("SELECT quote_ident(nspname) FROM pg_namespace WHERE nspname LIKE 'analytics%'")
-        ).scalars():
+        schemas: list[str] = list(
+            conn.execute(
+                text("SELECT quote_ident(nspname) FROM pg_namespace WHERE nspname LIKE 'analytics%'")
+            ).scalars()
+        )
+        for schema in schemas:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
