@@ -44,6 +44,17 @@ ENTITY_ASSETS: dict[SyncEntity, list[list[str]]] = {
     SyncEntity.content: [["commerce", "content_links"]],
 }
 
+# The entity an outbox event's `entity_type` belongs to, for the sensor.
+OUTBOX_ENTITIES: dict[str, SyncEntity] = {
+    "product": SyncEntity.products,
+    "order": SyncEntity.orders,
+    "vendor": SyncEntity.vendors,
+    "tenant": SyncEntity.content,
+    "page": SyncEntity.content,
+    "media": SyncEntity.content,
+    "product_content": SyncEntity.content,
+}
+
 
 def trigger(settings: Settings, entity: SyncEntity, requested_by: str | None) -> tuple[str, list[list[str]] | None]:
     selection = None if entity is SyncEntity.all else ENTITY_ASSETS[entity]

@@ -36,6 +36,7 @@ from api.config import get_settings
 from api.db import Domain
 from api.outbox.models import CommerceOutboxEvent, ContentOutboxEvent
 from api.sync import runner
+from api.sync.service import ENTITY_ASSETS, OUTBOX_ENTITIES
 from orchestration.resources import StoresResource
 
 GROUP = "sync"
@@ -191,18 +192,6 @@ daily_vendor_sync = ScheduleDefinition(
     default_status=DefaultScheduleStatus.RUNNING,
 )
 
-# Which sync assets an outbox entity type feeds.
-ENTITY_ASSETS: dict[str, list[AssetKey]] = {
-    "product": [AssetKey(["content", "product_contents"])],
-    "order": [AssetKey(["content", "order_records"])],
-    "vendor": [AssetKey(["content", "tenants"])],
-    "tenant": [AssetKey(["commerce", "content_links"])],
-    "page": [AssetKey(["commerce", "content_links"])],
-    "media": [AssetKey(["commerce", "content_links"])],
-    "product_content": [AssetKey(["commerce", "content_links"])],
-}
-
-
 def _new_entity_types(stores: StoresResource, cursor: dict[str, int]) -> tuple[set[str], dict[str, int]]:
     entity_types: set[str] = set()
     positions = dict(cursor)
@@ -229,7 +218,13 @@ def outbox_sync_sensor(context: SensorEvaluationContext, stores: StoresResource)
     cursor: dict[str, Any] = json.loads(context.cursor) if context.cursor else {}
     entity_types, positions = _new_entity_types(stores, cursor)
     selection = sorted(
-        {key for entity in entity_types for key in ENTITY_ASSETS.get(entity, [])}, key=lambda k: k.to_string()
+        {
+            AssetKey(key)
+            for entity_type in entity_types
+            if entity_type in OUTBOX_ENTITIES
+            for key in ENTITY_ASSETS[OUTBOX_ENTITIES[entity_type]]
+        },
+        key=lambda k: k.to_string(),
     )
     if not selection:
         return SensorResult(skip_reason=SkipReason("no new outbox events"), cursor=json.dumps(positions))
