@@ -323,15 +323,3 @@ def get_line(session: Session, line_id: str, vendor_id: str | None = None) -> Co
     if line is None or (vendor_id is not None and line.vendor_id != vendor_id):
         raise NotFound("No such commission line.")
     return line
-
-
-def vendor_earnings(session: Session, vendor_id: str, currency: str) -> int:
-    """What the vendor has earned in `currency`: the sum of vendor amounts over all lines, reversals included."""
-    return int(
-        session.scalar(
-            select(func.coalesce(func.sum(CommissionLine.vendor_amount), 0)).where(
-                CommissionLine.vendor_id == vendor_id, CommissionLine.currency_code == currency
-            )
-        )
-        or 0
-    )
