@@ -97,7 +97,8 @@ def list_products(
 @router.post("/products", response_model=ProductOut, status_code=201, summary="Add a product with variants")
 def create_product(body: ProductFields, session: CommerceSession, actor: VendorWriter) -> ProductOut:
     product = catalog.create_product(
-        session, ProductIn.model_validate({**body.model_dump(), "vendor_id": scope.vendor_id_of(actor)})
+        session, ProductIn.model_validate({**body.model_dump(), "vendor_id": scope.vendor_id_of(actor)}),
+        categories_approved=False,
     )
     audit.record(session, actor, "product.created", "product", product.id, {"handle": product.handle})
     return catalog.admin_view(product)
@@ -113,7 +114,7 @@ def update_product(
     product_id: ProductId, body: ProductUpdate, session: CommerceSession, actor: VendorWriter
 ) -> ProductOut:
     _own_product(session, actor, product_id)
-    product = catalog.update_product(session, product_id, body)
+    product = catalog.update_product(session, product_id, body, categories_approved=False)
     audit.record(session, actor, "product.updated", "product", product.id, {"fields": sorted(body.model_fields_set)})
     return catalog.admin_view(product)
 
