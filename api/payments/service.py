@@ -128,6 +128,7 @@ def refund(
         reason=reason,
         allocations={k: v for k, v in allocations.items() if v},
         provider_reference=reference,
+        created_at=utcnow(),
     )
     session.add(refund)
     order.refunds.append(refund)
