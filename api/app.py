@@ -79,6 +79,7 @@ COMMERCE_ROUTERS = (
     vendor_portal_routes.router,
     companies_routes.store,
     companies_routes.admin,
+    companies_routes.platform_approvals,
     quotes_routes.store,
     quotes_routes.admin,
     volume_pricing_routes.store,
