@@ -7,7 +7,6 @@ from fastapi import APIRouter, Body, Depends, Request, Response
 from api.audit import service as audit
 from api.auth import service
 from api.auth.actor import Actor, ActorKind
-from api.auth.models import Role
 from api.auth.schemas import (
     ActorOut,
     ApiKeyIn,
@@ -21,7 +20,7 @@ from api.auth.schemas import (
 )
 from api.auth.scopes import Scope
 from api.deps import AppSettings, CommerceSession, CurrentActor, bearer_credential, require
-from api.errors import Unauthorized, ValidationFailed
+from api.errors import Unauthorized
 
 router = APIRouter(tags=["auth"])
 
@@ -65,10 +64,8 @@ def create_staff_user(
     session: CommerceSession,
     actor: Annotated[Actor, Depends(require(Scope.admin_write))],
 ) -> UserOut:
-    if body.role not in (Role.admin, Role.finance):
-        raise ValidationFailed("Staff users are admins or finance; customers and vendors register themselves.")
-    user = service.create_user(
-        session, email=body.email, password=body.password, role=body.role, full_name=body.full_name
+    user = service.create_staff_user(
+        session, actor, email=body.email, password=body.password, role=body.role, full_name=body.full_name
     )
     audit.record(session, actor, "user.created", "user", user.id, {"email": user.email, "role": body.role})
     return UserOut.model_validate(user)
@@ -111,7 +108,7 @@ def rotate_api_key(
         if body is not None and body.overlap_seconds is not None
         else settings.api_key_rotation_overlap_seconds
     )
-    key, secret, old_valid_until = service.rotate_api_key(session, key_id, overlap)
+    key, secret, old_valid_until = service.rotate_api_key(session, actor, key_id, overlap)
     audit.record(
         session, actor, "api_key.rotated", "api_key", key.id, {"previous_valid_until": old_valid_until.isoformat()}
     )
