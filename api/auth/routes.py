@@ -19,15 +19,36 @@ from api.auth.schemas import (
     UserOut,
 )
 from api.auth.scopes import Scope
+from api.auth.throttle import LoginThrottle, login_throttle, throttled_login
 from api.deps import AppSettings, CommerceSession, CurrentActor, bearer_credential, require
 from api.errors import Unauthorized
+from api.middleware import client_ip
 
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenOut, summary="Log in with email and password")
-def log_in(body: LoginIn, session: CommerceSession, settings: AppSettings) -> TokenOut:
-    raw, token, user = service.login(session, body.email, body.password, settings.token_ttl_seconds)
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    summary="Log in with email and password",
+    description="Limited per account and per IP address; repeated failures lock the account for a growing "
+    "time (429 with Retry-After).",
+)
+async def log_in(
+    body: LoginIn,
+    request: Request,
+    session: CommerceSession,
+    settings: AppSettings,
+    throttle: Annotated[LoginThrottle, Depends(login_throttle)],
+) -> TokenOut:
+    raw, token, user = await throttled_login(
+        throttle,
+        session,
+        email=body.email,
+        password=body.password,
+        ip=client_ip(request.scope),
+        ttl_seconds=settings.token_ttl_seconds,
+    )
     return TokenOut(access_token=raw, expires_at=token.expires_at, user=UserOut.model_validate(user))
 
 
