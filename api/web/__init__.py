@@ -48,21 +48,14 @@ def install(app: FastAPI, settings: Settings) -> None:
     from api.web.storefront.shop import TenantHostMiddleware, TenantHosts
 
     app.state.web_secret = web_secret(settings)
-    # First path segments of the API (and of every surface but the store): a tenant's own domain serves its
-    # store at the root for every other path.
-    reserved = {getattr(r, "path", "").lstrip("/").split("/", 1)[0] for r in app.routes} | {"static", "shop"}
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     PAGE_PREFIXES.add("/static")
     for router in (account_router,):
         app.include_router(router)
-        reserved |= {getattr(r, "path", "").lstrip("/").split("/", 1)[0] for r in router.routes}
-    reserved |= {p.lstrip("/").split("/", 1)[0] for p in PAGE_PREFIXES} - {"robots.txt", "sitemap.xml"}
-    reserved.discard("")
     app.include_router(storefront_router)  # last: it ends with the catch-all /shop/{slug}/{page-slug}
     own_hosts = frozenset({"127.0.0.1", "localhost", settings.api_host.lower(),
                            (urlsplit(settings.public_base_url).hostname or "").lower()})
-    app.add_middleware(TenantHostMiddleware, hosts=TenantHosts(app.state.db), own_hosts=own_hosts,
-                       reserved=reserved)
+    app.add_middleware(TenantHostMiddleware, hosts=TenantHosts(app.state.db), own_hosts=own_hosts)
 
     # Unknown paths and methods under a page root answer the friendly page; the API keeps problem+json.
     api_http_error = app.exception_handlers[StarletteHTTPException]
