@@ -7,6 +7,7 @@ import inspect
 import os
 import secrets
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -43,12 +44,18 @@ def web_secret(settings: Settings) -> bytes:
 def install(app: FastAPI, settings: Settings) -> None:
     """Mount the static files, every surface's page routers, and the HTML answers for page paths."""
     from api.web.account.routes import router as account_router
+    from api.web.storefront.routes import router as storefront_router
+    from api.web.storefront.shop import TenantHostMiddleware, TenantHosts
 
     app.state.web_secret = web_secret(settings)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     PAGE_PREFIXES.add("/static")
     for router in (account_router,):
         app.include_router(router)
+    app.include_router(storefront_router)  # last: it ends with the catch-all /shop/{slug}/{page-slug}
+    own_hosts = frozenset({"127.0.0.1", "localhost", settings.api_host.lower(),
+                           (urlsplit(settings.public_base_url).hostname or "").lower()})
+    app.add_middleware(TenantHostMiddleware, hosts=TenantHosts(app.state.db), own_hosts=own_hosts)
 
     # Unknown paths and methods under a page root answer the friendly page; the API keeps problem+json.
     api_http_error = app.exception_handlers[StarletteHTTPException]
