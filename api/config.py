@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     login_lockout_base_seconds: int = Field(default=2, gt=0)
     login_lockout_max_seconds: int = Field(default=900, gt=0)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, gt=0)
+    # Each client (credential, else IP) keeps at most its newest N idempotency keys.
+    idempotency_max_keys_per_client: int = Field(default=1000, gt=0)
+    # Request bodies above this are refused (413) before anything reads them; uploads use media_max_bytes.
+    max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
     db_pool_size: int = 10
     db_connect_timeout_seconds: int = 5
     log_level: str = "INFO"

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Depends
 from api.audit import service as audit
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
-from api.deps import AppSettings, CommerceSession, require
+from api.deps import SECRET_BEARING, AppSettings, CommerceSession, require
 from api.pagination import Limit, Offset, Page
 from api.webhooks import service
 from api.webhooks.models import DeliveryStatus
@@ -66,7 +66,11 @@ def list_subscriptions(session: CommerceSession, _: AdminReader) -> list[Subscri
 
 
 @router.post(
-    "", response_model=SubscriptionWithSecretOut, status_code=201, summary="Subscribe a URL to outbox events"
+    "",
+    response_model=SubscriptionWithSecretOut,
+    status_code=201,
+    summary="Subscribe a URL to outbox events",
+    dependencies=[SECRET_BEARING],
 )
 def create_subscription(
     body: SubscriptionIn, session: CommerceSession, settings: AppSettings, actor: AdminWriter
@@ -105,7 +109,10 @@ def update_subscription(
 
 
 @router.post(
-    "/{subscription_id}/rotate-secret", response_model=SubscriptionWithSecretOut, summary="Issue a new signing secret"
+    "/{subscription_id}/rotate-secret",
+    response_model=SubscriptionWithSecretOut,
+    summary="Issue a new signing secret",
+    dependencies=[SECRET_BEARING],
 )
 def rotate_secret(
     subscription_id: str, session: CommerceSession, settings: AppSettings, actor: AdminWriter
