@@ -98,10 +98,10 @@ def get_subscription(subscription_id: str, session: CommerceSession, _: AdminRea
 
 @router.patch("/{subscription_id}", response_model=SubscriptionOut, summary="Change URL, topics or pause it")
 def update_subscription(
-    subscription_id: str, body: SubscriptionPatch, session: CommerceSession, actor: AdminWriter
+    subscription_id: str, body: SubscriptionPatch, session: CommerceSession, settings: AppSettings, actor: AdminWriter
 ) -> SubscriptionOut:
     changes = subscription_changes(body)
-    subscription = service.update_subscription(session, subscription_id, changes)
+    subscription = service.update_subscription(session, settings, subscription_id, changes)
     audit.record(
         session, actor, "webhook.updated", "webhook_subscription", subscription.id, {"fields": sorted(changes)}
     )
