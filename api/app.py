@@ -25,7 +25,7 @@ from api.errors import PROBLEM_RESPONSES, install_error_handlers
 from api.health.routes import router as health_router
 from api.idempotency.middleware import IdempotencyMiddleware
 from api.inventory import routes as inventory_routes
-from api.middleware import RateLimitMiddleware, RequestContextMiddleware
+from api.middleware import BodySizeLimitMiddleware, RateLimitMiddleware, RequestContextMiddleware
 from api.orders import routes as orders_routes
 from api.payments import routes as payments_routes
 from api.payouts import routes as payouts_routes
@@ -129,10 +129,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
     install_web_pages(app, settings)
 
-    # Added last runs first: request id, then rate limit, then idempotency.
-    app.add_middleware(IdempotencyMiddleware, database=database, ttl_seconds=settings.idempotency_ttl_seconds)
+    # Added last runs first: request id, body size cap, rate limit, then idempotency.
+    app.add_middleware(
+        IdempotencyMiddleware,
+        database=database,
+        ttl_seconds=settings.idempotency_ttl_seconds,
+        max_per_client=settings.idempotency_max_keys_per_client,
+    )
     counters = counters_for(settings.redis_url)
     app.state.login_throttle = LoginThrottle.from_settings(counters, settings)
     app.add_middleware(RateLimitMiddleware, limit_per_minute=settings.rate_limit_per_minute, counters=counters)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_body_bytes,
+        # An upload's multipart envelope (boundaries, alt text, tenant) needs a little more than the file.
+        path_limits={"/api/media": settings.media_max_bytes + 64 * 1024},
+    )
     app.add_middleware(RequestContextMiddleware)
     return app
