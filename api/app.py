@@ -19,6 +19,7 @@ from api.content.pages.routes import router as content_pages_router
 from api.content.routes import router as content_router
 from api.customers import routes as customers_routes
 from api.db import Database
+from api.docs import install_offline_docs
 from api.errors import PROBLEM_RESPONSES, install_error_handlers
 from api.health.routes import router as health_router
 from api.idempotency.middleware import IdempotencyMiddleware
@@ -105,7 +106,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         "Errors are RFC 9457 problem details.",
         openapi_tags=OPENAPI_TAGS,
         responses=PROBLEM_RESPONSES,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_offline_docs(app)
     app.state.settings = settings
     app.state.db = database
 
