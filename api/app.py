@@ -21,6 +21,7 @@ from api.content.routes import router as content_router
 from api.counters import counters_for
 from api.customers import routes as customers_routes
 from api.db import Database
+from api.docs import install_offline_docs
 from api.errors import PROBLEM_RESPONSES, install_error_handlers
 from api.health.routes import router as health_router
 from api.idempotency.middleware import IdempotencyMiddleware
@@ -108,7 +109,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         "Errors are RFC 9457 problem details.",
         openapi_tags=OPENAPI_TAGS,
         responses=PROBLEM_RESPONSES,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_offline_docs(app)
     app.state.settings = settings
     app.state.db = database
 

@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
-    # Content media: upload limit, and where files go (`local` under data_dir/media, or `s3`).
+    # Content media: upload limit, and where files go (`local` under data_dir/media, or `s3`). Without S3 keys,
+    # boto3's credential chain applies (environment, config files, container or instance role).
     media_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # Decoded pixels an uploaded image may have (read from its header before decoding): 16 MP, e.g. 4096 x 4096.
     media_max_image_pixels: int = Field(default=16_000_000, gt=0)
@@ -59,6 +60,10 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
+    s3_session_token: str | None = None
+    s3_max_attempts: int = Field(default=5, ge=1, le=20)
+    s3_multipart_threshold_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
+    s3_presign_seconds: int = Field(default=300, gt=0, le=7 * 24 * 3600)
 
     # Secrets that must be read back (webhook signing secrets) are encrypted with this Fernet key;
     # without one, a key is generated once under `data_dir`.
