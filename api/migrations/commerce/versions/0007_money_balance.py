@@ -1,7 +1,7 @@
 """money: capture time, holding period and run checks for the one payable balance
 
 Revision ID: 0007_money_balance
-Revises: 0006_sync
+Revises: 0007_sec_findings
 Create Date: 2026-11-29 06:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0007_money_balance"
-down_revision: str | None = "0006_sync"
+down_revision: str | None = "0007_sec_findings"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

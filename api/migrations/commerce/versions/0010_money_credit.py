@@ -1,7 +1,7 @@
 """money: company orders over the credit limit wait for the platform
 
 Revision ID: 0010_money_credit
-Revises: 0009_money_terms
+Revises: 0008_tenant_rls
 Create Date: 2026-11-29 07:15:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_money_credit"
-down_revision: str | None = "0009_money_terms"
+down_revision: str | None = "0008_tenant_rls"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
