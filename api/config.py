@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     api_key_rotation_overlap_seconds: int = Field(default=24 * 3600, ge=0)
     rate_limit_per_minute: int = Field(default=1200, gt=0)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, gt=0)
+    # Per worker process: workers x (pool size + 10 overflow) must stay under the server's max_connections.
     db_pool_size: int = 10
+    db_pool_recycle_seconds: int = Field(default=1800, gt=0)
     db_connect_timeout_seconds: int = 5
     log_level: str = "INFO"
     log_json: bool = True
