@@ -8,16 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from api.auth import service as auth_service
 from api.auth.actor import ANONYMOUS, Actor
+from api.auth.models import Role
 from api.auth.scopes import Scope
 from api.cache import ReadCache
 from api.clock import utcnow
 from api.config import Settings
-from api.db import Database, Domain
+from api.db import PLATFORM, Database, Domain, TenantScope, set_tenant_scope
 from api.errors import Forbidden, Unauthorized
 
 
@@ -31,19 +32,23 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+def tenant_scope(actor: Actor) -> TenantScope:
+    """The rows row-level security lets this actor's transactions touch: a vendor user only its vendor's, a
+    company employee only its company's, everyone else (platform staff, shoppers, keys) every tenant's."""
+    return TenantScope(
+        vendor_id=actor.vendor_id if actor.role is Role.vendor and actor.vendor_id else PLATFORM.vendor_id,
+        company_id=actor.company_id or PLATFORM.company_id,
+    )
+
+
 def _commerce_session(request: Request) -> Iterator[Session]:
-    # The transaction commits when the route returns, before the response is sent.
+    # The transaction commits when the route returns, before the response is sent. It starts in the platform
+    # scope (the actor is looked up in it); `current_actor` narrows it to the actor's tenant.
     with get_database(request).transaction(Domain.commerce) as session:
         yield session
 
 
-def _content_session(request: Request) -> Iterator[Session]:
-    with get_database(request).transaction(Domain.content) as session:
-        yield session
-
-
 CommerceSession = Annotated[Session, Depends(_commerce_session, scope="function")]
-ContentSession = Annotated[Session, Depends(_content_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
 
 PUBLISHABLE_KEY_HEADER = "x-publishable-api-key"
@@ -60,6 +65,12 @@ def bearer_credential(request: Request) -> str | None:
 
 
 def current_actor(request: Request, session: CommerceSession) -> Actor:
+    actor = _resolve_actor(request, session)
+    set_tenant_scope(session, tenant_scope(actor))
+    return actor
+
+
+def _resolve_actor(request: Request, session: Session) -> Actor:
     # Storefronts send their publishable key on every read: the actor it stands for is kept for as long as
     # the commerce store's version stands (revoking or rotating a key moves it), so a hit opens no session.
     cache: ReadCache = request.app.state.read_cache
@@ -95,6 +106,23 @@ def current_actor(request: Request, session: CommerceSession) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def _content_session(request: Request, actor: CurrentActor) -> Iterator[Session]:
+    with get_database(request).transaction(Domain.content, tenant_scope(actor)) as session:
+        yield session
+
+
+ContentSession = Annotated[Session, Depends(_content_session, scope="function")]
+
+
+def _no_store(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+
+
+# On every route whose answer carries a secret (a login token, an API key or webhook secret): no cache
+# keeps it, and the idempotency store keeps only "done" (a retry gets 409 idempotency-secret-withheld).
+SECRET_BEARING = Depends(_no_store)
 
 
 def require(*scopes: Scope) -> Callable[[Actor], Actor]:

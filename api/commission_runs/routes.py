@@ -16,6 +16,7 @@ from api.commission_runs.schemas import (
     BatchOut,
     CalculateIn,
     CalculateOut,
+    ReopenIn,
     RunDetailOut,
     RunOut,
     StatementOut,
@@ -59,6 +60,16 @@ def approve_run(run_id: RunId, session: CommerceSession, actor: FinanceWriter) -
     run = service.approve_run(session, run_id, actor.id)
     audit.record(session, actor, "commission_run.approved", "commission_run", run.id,
                  {"period_start": run.period_start.isoformat(), "period_end": run.period_end.isoformat()})
+    return RunOut.model_validate(run)
+
+
+@runs.post("/runs/{run_id}/reopen", response_model=RunOut,
+           summary="Reopen an approved run (not in a payout batch) with a reason, to recompute and approve it again")
+def reopen_run(run_id: RunId, body: ReopenIn, session: CommerceSession, actor: FinanceWriter) -> RunOut:
+    run = service.reopen_run(session, run_id, actor.id, body.reason)
+    audit.record(session, actor, "commission_run.reopened", "commission_run", run.id,
+                 {"period_start": run.period_start.isoformat(), "period_end": run.period_end.isoformat(),
+                  "reason": body.reason})
     return RunOut.model_validate(run)
 
 

@@ -9,7 +9,7 @@ tiers and the publishable-key lookup read. API keys notify only when a column th
 changes (never for `last_used_at`).
 
 Revision ID: 0007_cache_notify_commerce
-Revises: 0006_sync
+Revises: 0009_money_terms
 Create Date: 2026-11-29 06:15:00
 """
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0007_cache_notify_commerce"
-down_revision: str | None = "0006_sync"
+down_revision: str | None = "0009_money_terms"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,7 +7,7 @@ every collection's table: writes of the collection API, of the sync (which write
 records and tenants without a content outbox event) and deletes all move the version.
 
 Revision ID: 0005_cache_notify_content
-Revises: 0004_sync_content
+Revises: 0005_publish_at_content
 Create Date: 2026-11-29 06:15:00
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0005_cache_notify_content"
-down_revision: str | None = "0004_sync_content"
+down_revision: str | None = "0005_publish_at_content"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
