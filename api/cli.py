@@ -142,7 +142,7 @@ def bench(
     quick: Annotated[bool, typer.Option("--quick", help="Only the API rows (no 1M-line, sync or demo rows).")] = False,
     seconds: Annotated[int, typer.Option(help="Duration of each HTTP load.")] = 10,
 ) -> None:
-    """Measure every DESIGN §11 target in one run and print one table (bench/run.py)."""
+    """Measure every target of docs/ARCHITECTURE.md §10 in one run and print one table (bench/run.py)."""
     command = [sys.executable, str(PROJECT_ROOT / "bench" / "run.py"), "--seconds", str(seconds)]
     raise typer.Exit(subprocess.call([*command, "--quick"] if quick else command, cwd=PROJECT_ROOT))
 

@@ -1,5 +1,5 @@
-"""The one benchmark command (`make bench`, `marketplace bench`): every DESIGN §11 target, measured in one run,
-printed as one table with the target beside each row.
+"""The one benchmark command (`make bench`, `marketplace bench`): every target of docs/ARCHITECTURE.md §10,
+measured in one run, printed as one table with the target beside each row.
 
 It recreates a bench database, loads the demo's store (catalog and content), starts the API as production
 would (one uvicorn worker per core, uvloop, httptools, no access log) and measures:
@@ -193,6 +193,9 @@ def worker_rss_mb(parent: int) -> list[float]:
     pids = children.read_text().split() if children.exists() else []
     sizes = []
     for pid in pids:
+        cmdline = Path(f"/proc/{pid}/cmdline")
+        if cmdline.exists() and b"resource_tracker" in cmdline.read_bytes():
+            continue  # multiprocessing's helper, not a worker
         status = Path(f"/proc/{pid}/status")
         if status.exists():
             match = re.search(r"VmRSS:\s+(\d+) kB", status.read_text())
