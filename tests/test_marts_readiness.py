@@ -12,12 +12,13 @@ from sqlalchemy import text
 from api.analytics import readiness
 from api.analytics import service as analytics
 from api.config import Settings
-from api.db import Database, Domain
+from api.db import APP_ROLE, Database, Domain
 from tests.conftest import assert_problem
 
 
 def test_mart_reads_say_building_and_when_until_the_marts_land(
-    client: TestClient, database: Database, settings: Settings, admin_headers: dict[str, str],
+    client: TestClient, database: Database, owner_database: Database, settings: Settings,
+    admin_headers: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(analytics, "get_settings", lambda: settings)
@@ -45,9 +46,10 @@ def test_mart_reads_say_building_and_when_until_the_marts_land(
     readiness.record_build(settings.data_dir, "ready")
     saved = readiness.read_build(settings.data_dir)
     assert saved["state"] == "ready" and saved["expected_seconds"] >= readiness.RETRY_FLOOR_SECONDS
-    with database.transaction(Domain.commerce) as session:
+    with owner_database.transaction(Domain.commerce) as session:  # as dbt does, owner of the marts
         session.execute(text("CREATE SCHEMA IF NOT EXISTS analytics"))
         session.execute(text("CREATE TABLE analytics.vendor_stats (vendor_id text)"))
+        session.execute(text(f"GRANT USAGE ON SCHEMA analytics TO {APP_ROLE}"))
     with database.transaction(Domain.commerce) as session:
         assert readiness.marts_ready(session, settings.data_dir).ready
 

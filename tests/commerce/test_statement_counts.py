@@ -1,6 +1,7 @@
 """SQL statements per request on the main reads and on checkout, pinned: a lazy load in a loop (N+1) or a
 lost batch shows up here as a higher count. Counted by a SQLAlchemy `before_cursor_execute` listener on the
-app's engine, so every round trip counts (BEGIN/COMMIT are not statements)."""
+app's engine, so every round trip counts (BEGIN/COMMIT are not statements; each transaction's first
+statement sets its row-level-security tenant scope)."""
 
 from __future__ import annotations
 
@@ -48,14 +49,14 @@ def test_catalog_reads_cost_a_fixed_number_of_statements_whatever_the_page_size(
         with counted(shop.database) as cold:
             page = shop.ok(shop.client.get(url, params=params, headers=shop.store))
         assert len(page["items"]) == limit
-        assert len(cold) == 8, cold  # region currency, count, page (vendor joined), then images, categories,
+        assert len(cold) == 9, cold  # scope, region currency, count, page (vendor joined), then images, categories,
         # options, variants (stock joined) and prices: one statement each (selectin loads)
         with counted(shop.database) as warm:
             shop.ok(shop.client.get(url, params=params, headers=shop.store))
         assert warm == []  # a cached answer: no database work at all
     with counted(shop.database) as detail:
         shop.ok(shop.client.get(f"{url}/{made[0]['id']}", params={"currency_code": "EUR"}, headers=shop.store))
-    assert len(detail) == 6, detail
+    assert len(detail) == 7, detail
 
 
 def test_content_list_with_depth_costs_one_statement_per_relation(shop: Shop) -> None:
@@ -70,7 +71,7 @@ def test_content_list_with_depth_costs_one_statement_per_relation(shop: Shop) ->
     with counted(shop.database) as cold:
         docs = shop.ok(shop.client.get("/api/pages", params={"depth": "1", "limit": "5"}))["docs"]
     assert len(docs) == 5 and all(d["tenant"]["id"] == tenant["id"] for d in docs)
-    assert len(cold) == 2, cold  # the page of documents (with its total), then every tenant at once
+    assert len(cold) == 3, cold  # scope, the page of documents (with its total), then every tenant at once
     with counted(shop.database) as warm:
         shop.ok(shop.client.get("/api/pages", params={"depth": "1", "limit": "5"}))
     assert warm == []
@@ -93,4 +94,4 @@ def test_checkout_round_trips_do_not_grow_with_the_lines(shop: Shop) -> None:
     assert counts[1] - counts[0] <= 2 * 11 + 1, counts
 
 
-CHECKOUT_ONE_LINE = 22
+CHECKOUT_ONE_LINE = 23
