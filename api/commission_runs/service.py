@@ -4,10 +4,10 @@ computed by the Dagster `commission_run` asset; `launch_calculation` asks Dagste
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.analytics.service import mart_query
@@ -22,8 +22,11 @@ from api.commission_runs.models import (
     RunStatus,
 )
 from api.commission_runs.schemas import BatchOut, StatementOut
+from api.commissions.models import CommissionLine, LineType
 from api.config import Settings
 from api.errors import AppError, Conflict, NotFound
+from api.orders.models import Order, VendorOrder
+from api.payments.models import Refund
 from api.payouts import balance as balances
 from api.payouts import service as payouts
 from api.payouts.models import Payout, PayoutStatus
@@ -96,6 +99,31 @@ def reopen_run(session: Session, run_id: str, reopened_by: str | None, reason: s
     run.version += 1
     session.flush()
     return run
+
+
+def run_lines(run: CommissionRun, *, vendor_id: str | None = None, currency: str | None = None
+              ) -> Select[CommissionLine]:
+    """The commission lines a run's totals are made of (the lineage of a run total), attributed to days exactly as
+    the commission run attributes them: a sale by the UTC day its order was placed, a refund by the refund's
+    day, a cancellation by the day its vendor order was cancelled."""
+    start = datetime.combine(run.period_start, time.min, tzinfo=UTC)
+    end = datetime.combine(run.period_end + timedelta(days=1), time.min, tzinfo=UTC)
+    event_at = func.coalesce(Refund.created_at, VendorOrder.canceled_at)
+    statement = (
+        select(CommissionLine)
+        .join(Order, Order.id == CommissionLine.order_id)
+        .join(VendorOrder, VendorOrder.id == CommissionLine.vendor_order_id)
+        .outerjoin(Refund, Refund.id == CommissionLine.refund_id)
+        .where(or_(
+            and_(CommissionLine.type == LineType.sale, Order.created_at >= start, Order.created_at < end),
+            and_(CommissionLine.type != LineType.sale, event_at >= start, event_at < end),
+        ))
+    )
+    if vendor_id is not None:
+        statement = statement.where(CommissionLine.vendor_id == vendor_id)
+    if currency is not None:
+        statement = statement.where(CommissionLine.currency_code == currency)
+    return statement.order_by(CommissionLine.created_at, CommissionLine.id)
 
 
 def record_checks(session: Session, run_id: str, checks: list[dict[str, Any]]) -> CommissionRun:
