@@ -255,6 +255,8 @@ def main() -> None:
                         help="name of the 1M-line database; the API and demo rows use <name>_api and <name>_demo")
     args = parser.parse_args()
     workers = os.cpu_count() or 1
+    # The bench's own sync receivers listen on loopback: let the internal webhooks reach them (as the demo does).
+    os.environ.setdefault("WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.1/32"]')
     load_average = os.getloadavg()[0]
     rows: list[Row] = []
 
