@@ -66,7 +66,9 @@ class Settings(BaseSettings):
     idempotency_max_keys_per_client: int = Field(default=1000, gt=0)
     # Request bodies above this are refused (413) before anything reads them; uploads use media_max_bytes.
     max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    # Per worker process: workers x (pool size + 10 overflow) must stay under the server's max_connections.
     db_pool_size: int = 10
+    db_pool_recycle_seconds: int = Field(default=1800, gt=0)
     db_connect_timeout_seconds: int = 5
     log_level: str = "INFO"
     log_json: bool = True
