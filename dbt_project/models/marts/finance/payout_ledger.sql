@@ -7,23 +7,22 @@
 --     `pending` otherwise;
 --   a payout is debited when requested (`in_payout` while requested or approved, `paid` when paid); a failed
 --   or rejected one holds nothing (`returned`: debited, then credited back when decided).
--- The terms below are the columns of main today; see `settled_runs` and `vendor_orders` for what changes when
--- `commission_runs.checks_passed`, `vendor_orders.captured_at` and `vendors.payout_hold_days` exist.
+-- As of the build (`now()`): the holding period runs from the capture (`vendors.payout_hold_days`).
 with settled_days as (
     select distinct d::date as settled_day
     from {{ ref('stg_commerce__commission_runs') }} as r
     cross join lateral generate_series(r.period_start, r.period_end, interval '1 day') as d
-    where r.status in ('approved', 'locked')
-      and r.finding_count = 0  -- checks passed (becomes `r.checks_passed`)
+    where r.status in ('approved', 'locked') and r.checks_passed
 ),
 vendor_orders as (
     select
         vo.vendor_order_id,
         (o.created_at at time zone 'UTC')::date as order_day,
         vo.captured_total > 0 as is_captured,
-        true as hold_is_over  -- becomes `vo.captured_at + make_interval(days => v.payout_hold_days) <= now()`
+        coalesce(vo.captured_at + make_interval(days => v.payout_hold_days) <= now(), false) as hold_is_over
     from {{ ref('stg_commerce__vendor_orders') }} as vo
     join {{ ref('stg_commerce__orders') }} as o on o.order_id = vo.order_id
+    join {{ ref('stg_commerce__vendors') }} as v on v.vendor_id = vo.vendor_id
 ),
 movements as (
     select
@@ -35,7 +34,7 @@ movements as (
         cl.order_id,
         cl.vendor_order_id,
         null::varchar as payout_id,
-        vo.order_day as settles_on,
+        vo.order_day as line_day,
         cl.vendor_amount as amount,
         case
             when not vo.is_captured then 'uncaptured'
@@ -95,7 +94,7 @@ select
     order_id,
     vendor_order_id,
     payout_id,
-    settles_on,
+    line_day,
     amount,
     balance_state,
     payable_amount,
