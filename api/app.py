@@ -25,6 +25,8 @@ from api.health.routes import router as health_router
 from api.idempotency.middleware import IdempotencyMiddleware
 from api.inventory import routes as inventory_routes
 from api.middleware import RateLimitMiddleware, RequestContextMiddleware
+from api.observability.metrics import install_metrics
+from api.observability.tracing import install_tracing
 from api.orders import routes as orders_routes
 from api.payments import routes as payments_routes
 from api.payouts import routes as payouts_routes
@@ -135,4 +137,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         RateLimitMiddleware, limit_per_minute=settings.rate_limit_per_minute, redis_url=settings.redis_url
     )
     app.add_middleware(RequestContextMiddleware)
+    # Outermost: every answer is counted (rate-limited ones too) and traced.
+    install_metrics(app, database)
+    install_tracing(app, database, settings)
     return app

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.observability.metrics import record_cache_lookup
 from api.outbox.models import CommerceOutboxEvent
 
 
@@ -27,7 +28,8 @@ def commerce_version(session: Session) -> str:
 class VersionedCache:
     """Serialised answers by key, each valid for one version; least recently used entries go first."""
 
-    def __init__(self, max_entries: int = 2048) -> None:
+    def __init__(self, max_entries: int = 2048, name: str = "catalog") -> None:
+        self.name = name
         self._entries: OrderedDict[str, tuple[str, bytes]] = OrderedDict()
         self._lock = threading.Lock()
         self._max_entries = max_entries
@@ -35,10 +37,11 @@ class VersionedCache:
     def get(self, key: str, version: str) -> bytes | None:
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None or entry[0] != version:
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
+            hit = entry is not None and entry[0] == version
+            if hit:
+                self._entries.move_to_end(key)
+        record_cache_lookup(self.name, hit)
+        return entry[1] if hit and entry is not None else None
 
     def put(self, key: str, version: str, body: bytes) -> None:
         with self._lock:

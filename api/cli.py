@@ -86,6 +86,7 @@ def serve(
     """Serve the API with uvicorn."""
     settings, urls = _urls()
     env = _child_env(settings, urls)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(settings))
     _echo(f"API on http://{settings.api_host}:{settings.api_port} (docs at /docs)")
     raise typer.Exit(subprocess.call(_uvicorn_command(settings, workers), env=env, cwd=PROJECT_ROOT))
 
@@ -98,11 +99,14 @@ def dispatch(
     import httpx
 
     from api.logs import configure_logging
+    from api.observability.tracing import install_process_tracing
     from api.webhooks.service import Dispatcher
 
     settings, urls = _urls()
     configure_logging(settings.log_level, settings.log_json)
-    dispatcher = Dispatcher(Database(urls, settings), settings, httpx.Client())
+    database = Database(urls, settings)
+    install_process_tracing(database, settings, "marketplace-dispatcher")
+    dispatcher = Dispatcher(database, settings, httpx.Client())
     handled = 0
     stopping = False
 
@@ -126,6 +130,15 @@ def dispatch(
         if work == 0:
             time.sleep(settings.dispatcher_poll_seconds)
     _echo(f"Dispatcher stopped after handling {handled} events and deliveries.")
+
+
+def _fresh_metrics_dir(settings: Settings) -> Path:
+    """Where the uvicorn workers share their Prometheus values (PROMETHEUS_MULTIPROC_DIR, emptied at start)."""
+    folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.data_dir / "prometheus")
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    return folder
 
 
 def _bin(name: str) -> str:
@@ -176,6 +189,9 @@ def _write_dagster_instance(settings: Settings, urls: DatabaseUrls) -> None:
         f"    postgres_url: \"{dagster_storage_url(urls.commerce)}\"\n"
         "telemetry:\n"
         "  enabled: false\n"
+        # Our modules' log lines also land in each run's event log, next to Dagster's own (with the run id).
+        "python_logs:\n"
+        "  managed_python_loggers: [api, assets, connectors]\n"
     )
 
 

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: int = 5
     log_level: str = "INFO"
     log_json: bool = True
+    # Observability: traces go over OTLP/HTTP to this collector (e.g. http://otel-collector:4318) when set;
+    # `/metrics` asks for `Authorization: Bearer <METRICS_TOKEN>` when that is set.
+    otel_exporter_otlp_endpoint: str | None = None
+    metrics_token: str | None = None
 
     # Content media: upload limit, and where files go (`local` under data_dir/media, or `s3`). Without S3 keys,
     # boto3's credential chain applies (environment, config files, container or instance role).
