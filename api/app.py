@@ -25,6 +25,7 @@ from api.health.routes import router as health_router
 from api.idempotency.middleware import IdempotencyMiddleware
 from api.inventory import routes as inventory_routes
 from api.middleware import RateLimitMiddleware, RequestContextMiddleware
+from api.notifications import routes as notifications_routes
 from api.observability.metrics import install_metrics
 from api.observability.tracing import install_tracing
 from api.orders import routes as orders_routes
@@ -63,6 +64,7 @@ OPENAPI_TAGS = [
     {"name": "commission runs", "description": "Daily commission runs computed by Dagster (draft -> approved -> "
      "locked), their findings, statements, and the payout batches built from approved runs."},
     {"name": "analytics", "description": "Dashboards' reads of the dbt marts: vendor stats per day and in total."},
+    {"name": "notifications", "description": "E-mails sent by the notifier; without SMTP, the local mailbox."},
     {"name": "content", "description": "Payload-style content collections at /api/{collection}: tenants, pages, "
      "blogs, media, navigation, categories, product content, order records."},
 ]
@@ -124,6 +126,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         webhooks_router,
         sync_receivers_router,
         sync_router,
+        notifications_routes.router,
+        notifications_routes.admin,
     ):
         app.include_router(router)
     for router in COMMERCE_ROUTERS:

@@ -132,6 +132,40 @@ def dispatch(
     _echo(f"Dispatcher stopped after handling {handled} events and deliveries.")
 
 
+@app.command()
+def notify(
+    once: Annotated[bool, typer.Option("--once", help="Send what is due, then exit.")] = False,
+) -> None:
+    """Send e-mail notifications for outbox events (through SMTP_URL, else into the local mailbox)."""
+    from api.logs import configure_logging
+    from api.notifications.service import Notifier
+    from api.observability.tracing import install_process_tracing
+
+    settings, urls = _urls()
+    configure_logging(settings.log_level, settings.log_json)
+    database = Database(urls, settings)
+    install_process_tracing(database, settings, "marketplace-notifier")
+    notifier = Notifier(database, settings)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    _echo(f"Notifier running ({'SMTP' if settings.smtp_url else 'local mailbox'}).")
+    handled = 0
+    while not stopping:
+        work = notifier.run_once()
+        handled += work
+        if once and work == 0:
+            break
+        if work == 0:
+            time.sleep(settings.notify_poll_seconds)
+    _echo(f"Notifier stopped after {handled} events and mails.")
+
+
 def _fresh_metrics_dir(settings: Settings) -> Path:
     """Where the uvicorn workers share their Prometheus values (PROMETHEUS_MULTIPROC_DIR, emptied at start)."""
     folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.data_dir / "prometheus")

@@ -18,6 +18,8 @@ from api.clock import utcnow
 from api.commissions import service as commissions
 from api.config import get_settings
 from api.errors import FieldError, NotFound, ValidationFailed
+from api.outbox import service as outbox
+from api.outbox.models import CommerceOutboxEvent
 from api.payouts.models import HOLDING_STATUSES, PAYOUT_STATUS, Payout, PayoutStatus
 from api.vendors import service as vendors
 from connectors.payouts import PayoutError, PayoutProvider
@@ -128,6 +130,10 @@ def approve(session: Session, provider: PayoutProvider, payout_id: str, decided_
     else:
         payout.status = PAYOUT_STATUS.transition(payout.status, PayoutStatus.paid)
         payout.paid_at = utcnow()
+        outbox.record(session, CommerceOutboxEvent, "payout.paid", "payout", payout.id, {
+            "payout_id": payout.id, "vendor_id": payout.vendor_id, "amount": payout.amount,
+            "currency_code": payout.currency_code, "reference": payout.provider_reference,
+        })
     session.flush()
     return payout
 
