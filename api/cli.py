@@ -260,7 +260,7 @@ def demo(
     ] = False,
 ) -> None:
     """Bring up the whole platform with demo data: database, migrations, seed, first pipeline run,
-    API, Dagster webserver and daemon, webhook dispatcher. Ctrl-C stops everything."""
+    API, Dagster webserver and daemon, webhook dispatcher, notifier. Ctrl-C stops everything."""
     from api import migrate as migrations
     from api.seed import seed as run_seed
 
@@ -291,6 +291,7 @@ def demo(
         ),
         subprocess.Popen([_bin("dagster-daemon"), "run", "-w", "workspace.yaml"], env=env, cwd=PROJECT_ROOT),
         subprocess.Popen([_bin("marketplace"), "dispatch"], env=env, cwd=PROJECT_ROOT),
+        subprocess.Popen([_bin("marketplace"), "notify"], env=env, cwd=PROJECT_ROOT),
     ]
     api_url = f"http://{settings.api_host}:{settings.api_port}"
     _echo(
