@@ -38,6 +38,9 @@ from api.middleware import (
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
+from api.notifications import routes as notifications_routes
+from api.observability.metrics import install_metrics
+from api.observability.tracing import install_tracing
 from api.orders import routes as orders_routes
 from api.payments import routes as payments_routes
 from api.payouts import routes as payouts_routes
@@ -75,6 +78,7 @@ OPENAPI_TAGS = [
     {"name": "commission runs", "description": "Daily commission runs computed by Dagster (draft -> approved -> "
      "locked), their findings, statements, and the payout batches built from approved runs."},
     {"name": "analytics", "description": "Dashboards' reads of the dbt marts: vendor stats per day and in total."},
+    {"name": "notifications", "description": "E-mails sent by the notifier; without SMTP, the local mailbox."},
     {"name": "content", "description": "Payload-style content collections at /api/{collection}: tenants, pages, "
      "blogs, media, navigation, categories, product content, order records."},
 ]
@@ -152,6 +156,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         webhooks_router,
         sync_receivers_router,
         sync_router,
+        notifications_routes.router,
+        notifications_routes.admin,
     ):
         app.include_router(router)
     for router in COMMERCE_ROUTERS:
@@ -187,6 +193,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             max_age=600,
         )
     app.add_middleware(RequestContextMiddleware)
+    # Every answer is counted (rate-limited ones too) and traced.
+    install_metrics(app, database)
+    install_tracing(app, database, settings)
     # Outermost, so that every answer carries them (the 500 problem of RequestContextMiddleware included).
     app.add_middleware(
         SecurityHeadersMiddleware,

@@ -86,6 +86,7 @@ def serve(
     """Serve the API with uvicorn."""
     settings, urls = _urls()
     env = _child_env(settings, urls)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(settings))
     _echo(f"API on http://{settings.api_host}:{settings.api_port} (docs at /docs)")
     raise typer.Exit(subprocess.call(_uvicorn_command(settings, workers), env=env, cwd=PROJECT_ROOT))
 
@@ -100,11 +101,13 @@ def dispatch(
 
     from api.content import scheduling
     from api.logs import configure_logging
+    from api.observability.tracing import install_process_tracing
     from api.webhooks.service import Dispatcher
 
     settings, urls = _urls()
     configure_logging(settings.log_level, settings.log_json)
     database = Database(app_urls(urls, settings), settings)
+    install_process_tracing(database, settings, "marketplace-dispatcher")
     dispatcher = Dispatcher(database, settings, httpx.Client())
     next_schedule_tick = 0.0
     handled = 0
@@ -145,6 +148,49 @@ def bench(
     """Measure every target of docs/ARCHITECTURE.md §10 in one run and print one table (bench/run.py)."""
     command = [sys.executable, str(PROJECT_ROOT / "bench" / "run.py"), "--seconds", str(seconds)]
     raise typer.Exit(subprocess.call([*command, "--quick"] if quick else command, cwd=PROJECT_ROOT))
+
+
+@app.command()
+def notify(
+    once: Annotated[bool, typer.Option("--once", help="Send what is due, then exit.")] = False,
+) -> None:
+    """Send e-mail notifications for outbox events (through SMTP_URL, else into the local mailbox)."""
+    from api.logs import configure_logging
+    from api.notifications.service import Notifier
+    from api.observability.tracing import install_process_tracing
+
+    settings, urls = _urls()
+    configure_logging(settings.log_level, settings.log_json)
+    database = Database(app_urls(urls, settings), settings)
+    install_process_tracing(database, settings, "marketplace-notifier")
+    notifier = Notifier(database, settings)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    _echo(f"Notifier running ({'SMTP' if settings.smtp_url else 'local mailbox'}).")
+    handled = 0
+    while not stopping:
+        work = notifier.run_once()
+        handled += work
+        if once and work == 0:
+            break
+        if work == 0:
+            time.sleep(settings.notify_poll_seconds)
+    _echo(f"Notifier stopped after {handled} events and mails.")
+
+
+def _fresh_metrics_dir(settings: Settings) -> Path:
+    """Where the uvicorn workers share their Prometheus values (PROMETHEUS_MULTIPROC_DIR, emptied at start)."""
+    folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.data_dir / "prometheus")
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    return folder
 
 
 def _bin(name: str) -> str:
@@ -200,6 +246,9 @@ def _write_dagster_instance(settings: Settings, urls: DatabaseUrls) -> None:
         f"    postgres_url: \"{dagster_storage_url(urls.commerce)}\"\n"
         "telemetry:\n"
         "  enabled: false\n"
+        # Our modules' log lines also land in each run's event log, next to Dagster's own (with the run id).
+        "python_logs:\n"
+        "  managed_python_loggers: [api, assets, connectors]\n"
     )
 
 
@@ -308,8 +357,9 @@ def demo(
     workers: Annotated[int, typer.Option(help="API worker processes (default: one per core)")] = 0,
 ) -> None:
     """Bring up the whole platform with demo data: database, migrations, the store's seed, then at once
-    the API, the Dagster webserver and daemon and the webhook dispatcher; the order history and the first
-    materialisation of the data assets follow in the background. Ctrl-C stops everything."""
+    the API, the Dagster webserver and daemon, the webhook dispatcher and the e-mail notifier; the order
+    history and the first materialisation of the data assets follow in the background. Ctrl-C stops
+    everything."""
     import threading
 
     from api import migrate as migrations
@@ -333,6 +383,7 @@ def demo(
     _echo(f"      seeded in {time.monotonic() - seeded:.1f} s")
     _write_dagster_instance(settings, urls)
     env = _child_env(settings, urls)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(settings))
     workers = workers or os.cpu_count() or 1
     _echo(f"[4/4] Starting the API ({workers} workers), the Dagster webserver and daemon, the dispatcher ...")
     processes = [
@@ -344,6 +395,7 @@ def demo(
         ),
         subprocess.Popen([_bin("dagster-daemon"), "run", "-w", "workspace.yaml"], env=env, cwd=PROJECT_ROOT),
         subprocess.Popen([_bin("marketplace"), "dispatch"], env=env, cwd=PROJECT_ROOT),
+        subprocess.Popen([_bin("marketplace"), "notify"], env=env, cwd=PROJECT_ROOT),
     ]
     api_url = f"http://{settings.api_host}:{settings.api_port}"
     dagster_url = f"http://127.0.0.1:{settings.dagster_port}"

@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: int = 5
     log_level: str = "INFO"
     log_json: bool = True
+    # Observability: traces go over OTLP/HTTP to this collector (e.g. http://otel-collector:4318) when set;
+    # `/metrics` asks for `Authorization: Bearer <METRICS_TOKEN>` when that is set.
+    otel_exporter_otlp_endpoint: str | None = None
+    metrics_token: str | None = None
 
     # Content media: upload limit, and where files go (`local` under data_dir/media, or `s3`). Without S3 keys,
     # boto3's credential chain applies (environment, config files, container or instance role).
@@ -106,6 +110,17 @@ class Settings(BaseSettings):
     sync_webhook_secret: str | None = None
     sync_drift_tolerance_seconds: int = Field(default=900, gt=0)
     dagster_host: str = "127.0.0.1"
+
+    # E-mail notifications (`marketplace notify`): through this SMTP server, or, with none, kept in the local
+    # mailbox (GET /admin/mailbox). Retries back off exponentially; the grace period lets transactions that
+    # began earlier commit before the notifier moves past their outbox position.
+    smtp_url: str | None = None
+    mail_from: str = "Marketplace <no-reply@marketplace.local>"
+    platform_name: str = "Marketplace"
+    notify_max_attempts: int = Field(default=8, ge=1, le=50)
+    notify_backoff_base_seconds: float = Field(default=30.0, gt=0)
+    notify_grace_seconds: float = Field(default=5.0, ge=0)
+    notify_poll_seconds: float = Field(default=0.5, gt=0)
 
     # Payments: `manual` (authorise now, an admin captures) or `stripe` (PaymentIntents, manual capture).
     payment_provider: Literal["manual", "stripe"] = "manual"

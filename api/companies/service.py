@@ -38,6 +38,8 @@ from api.companies.models import (
 from api.companies.schemas import CompanyAdminUpdate, CompanyRegisterIn, EmployeeIn, EmployeeOut, EmployeeUpdate
 from api.errors import Conflict, Forbidden, NotFound
 from api.orders.models import Order, PaymentStatus
+from api.outbox import service as outbox
+from api.outbox.models import CommerceOutboxEvent
 
 APPROVERS = (CompanyRole.admin, CompanyRole.approver)
 
@@ -109,7 +111,12 @@ def register(session: Session, actor: Actor, body: CompanyRegisterIn) -> Company
     session.add(CompanyEmployee(user_id=user.id, company_id=company.id, spending_limit=None))
     session.flush()
     session.refresh(company)
+    _emit(session, "company.registered", company.id, {"name": company.name, "registered_by": user.id})
     return company
+
+
+def _emit(session: Session, topic: str, company_id: str, payload: dict[str, object]) -> None:
+    outbox.record(session, CommerceOutboxEvent, topic, "company", company_id, {"company_id": company_id, **payload})
 
 
 def list_companies(
@@ -129,6 +136,7 @@ def change_status(session: Session, company_id: str, target: CompanyStatus) -> C
     company.version += 1
     session.flush()
     session.refresh(company)
+    _emit(session, f"company.{company.status}", company.id, {"name": company.name, "status": company.status})
     return company
 
 
@@ -289,6 +297,10 @@ def request_approval(
     session.add(approval)
     session.flush()
     session.refresh(approval)
+    _emit(session, "company.approval_requested", company.id, {
+        "approval_id": approval.id, "requested_by": actor.id, "amount": total, "currency_code": currency,
+        "reasons": reasons,
+    })
     return approval
 
 
