@@ -254,6 +254,7 @@ def demo(
     api_url = f"http://{settings.api_host}:{settings.api_port}"
     _echo(
         "\nThe platform is starting:\n"
+        f"  Storefront      {api_url}/   (stores at {api_url}/shop/<store>, sign in at {api_url}/login)\n"
         f"  API             {api_url}   (OpenAPI docs: {api_url}/docs)\n"
         f"  Dagster UI      http://127.0.0.1:{settings.dagster_port}\n"
         f"  Admin login     {credentials.admin_email} / {credentials.password}\n"
