@@ -8,6 +8,7 @@ from api.analytics import routes as analytics_routes
 from api.audit.routes import router as audit_router
 from api.auth.routes import admin as auth_admin_router
 from api.auth.routes import router as auth_router
+from api.auth.throttle import LoginThrottle
 from api.carts import routes as carts_routes
 from api.catalog import routes as catalog_routes
 from api.commission_runs import routes as commission_runs_routes
@@ -17,13 +18,15 @@ from api.config import Settings, get_settings
 from api.content.media.routes import router as content_media_router
 from api.content.pages.routes import router as content_pages_router
 from api.content.routes import router as content_router
+from api.counters import counters_for
 from api.customers import routes as customers_routes
 from api.db import Database
+from api.docs import install_offline_docs
 from api.errors import PROBLEM_RESPONSES, install_error_handlers
 from api.health.routes import router as health_router
 from api.idempotency.middleware import IdempotencyMiddleware
 from api.inventory import routes as inventory_routes
-from api.middleware import RateLimitMiddleware, RequestContextMiddleware
+from api.middleware import BodySizeLimitMiddleware, RateLimitMiddleware, RequestContextMiddleware
 from api.orders import routes as orders_routes
 from api.payments import routes as payments_routes
 from api.payouts import routes as payouts_routes
@@ -106,7 +109,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         "Errors are RFC 9457 problem details.",
         openapi_tags=OPENAPI_TAGS,
         responses=PROBLEM_RESPONSES,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_offline_docs(app)
     app.state.settings = settings
     app.state.db = database
 
@@ -127,10 +133,21 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
     install_web_pages(app, settings)
 
-    # Added last runs first: request id, then rate limit, then idempotency.
-    app.add_middleware(IdempotencyMiddleware, database=database, ttl_seconds=settings.idempotency_ttl_seconds)
+    # Added last runs first: request id, body size cap, rate limit, then idempotency.
     app.add_middleware(
-        RateLimitMiddleware, limit_per_minute=settings.rate_limit_per_minute, redis_url=settings.redis_url
+        IdempotencyMiddleware,
+        database=database,
+        ttl_seconds=settings.idempotency_ttl_seconds,
+        max_per_client=settings.idempotency_max_keys_per_client,
+    )
+    counters = counters_for(settings.redis_url)
+    app.state.login_throttle = LoginThrottle.from_settings(counters, settings)
+    app.add_middleware(RateLimitMiddleware, limit_per_minute=settings.rate_limit_per_minute, counters=counters)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_request_body_bytes,
+        # An upload's multipart envelope (boundaries, alt text, tenant) needs a little more than the file.
+        path_limits={"/api/media": settings.media_max_bytes + 64 * 1024},
     )
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -223,6 +223,9 @@ def demo(
     from api import migrate as migrations
     from api.seed import seed as run_seed
 
+    # The demo's own sync receivers listen on loopback: let its webhooks reach them (and only them).
+    os.environ.setdefault("WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.1/32"]')
+    get_settings.cache_clear()
     settings = get_settings()
     embedded = not (settings.database_url or settings.commerce_database_url)
     where = "starting the embedded PostgreSQL under .data/ ..." if embedded else "using DATABASE_URL"

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from api.auth import service as auth_service
@@ -95,6 +95,15 @@ def current_actor(request: Request, session: CommerceSession) -> Actor:
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def _no_store(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+
+
+# On every route whose answer carries a secret (a login token, an API key or webhook secret): no cache
+# keeps it, and the idempotency store keeps only "done" (a retry gets 409 idempotency-secret-withheld).
+SECRET_BEARING = Depends(_no_store)
 
 
 def require(*scopes: Scope) -> Callable[[Actor], Actor]:

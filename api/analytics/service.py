@@ -39,6 +39,27 @@ def mart_query(session: Session, sql: str, params: dict[str, Any]) -> list[dict[
         raise ServiceUnavailable("The analytics marts are not built yet; run the analytics job (dbt build).") from exc
 
 
+def vendor_sales(
+    session: Session, vendor_ids: list[str], date_from: date, date_to: date
+) -> dict[str, list[dict[str, Any]]]:
+    """Gross and net sales and orders per vendor and currency over the days, from `vendor_stats` (503 while dbt
+    has not built it)."""
+    if not vendor_ids:
+        return {}
+    rows = mart_query(session, """
+        SELECT vendor_id, currency_code, sum(gross_sales)::bigint AS gross_sales, sum(net_sales)::bigint AS net_sales,
+               sum(orders)::bigint AS orders
+        FROM analytics.vendor_stats
+        WHERE vendor_id = ANY(:vendor_ids) AND stat_date BETWEEN :start AND :end
+        GROUP BY vendor_id, currency_code
+        ORDER BY vendor_id, currency_code
+    """, {"vendor_ids": vendor_ids, "start": date_from, "end": date_to})
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row.pop("vendor_id"), []).append(row)
+    return out
+
+
 def vendor_stats(session: Session, vendor_id: str, date_from: date, date_to: date) -> VendorStatsOut:
     if session.get(Vendor, vendor_id) is None:
         raise NotFound("No such vendor.")

@@ -38,6 +38,7 @@ from api.inventory import service as inventory
 from api.inventory.models import InventoryLevel
 from api.outbox import service as outbox
 from api.outbox.models import CommerceOutboxEvent
+from api.search import LIKE_ESCAPE, contains_pattern
 from api.vendors.models import Vendor, VendorStatus
 from api.vendors.schemas import VendorSummary
 from api.vendors.service import flush_unique
@@ -139,10 +140,6 @@ def store_visible() -> Select[Product]:
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _min_price(currency: str) -> Any:
     return (
         select(func.min(VariantPrice.amount))
@@ -172,8 +169,10 @@ def search_products(
     if (price_min is not None or price_max is not None or sort in ("price", "-price")) and currency is None:
         raise ValidationFailed("Filtering or sorting by price needs a currency_code or a region_id.")
     if q:
-        pattern = f"%{_escape_like(q)}%"
-        statement = statement.where(Product.title.ilike(pattern) | Product.handle.ilike(pattern))
+        pattern = contains_pattern(q)
+        statement = statement.where(
+            Product.title.ilike(pattern, escape=LIKE_ESCAPE) | Product.handle.ilike(pattern, escape=LIKE_ESCAPE)
+        )
     if vendor_id:
         statement = statement.where(Product.vendor_id == vendor_id)
     if status:
@@ -216,6 +215,18 @@ def store_products_by_ids(session: Session, product_ids: Sequence[str]) -> list[
     rows = session.scalars(store_visible().where(Product.id.in_(product_ids)).options(*with_details())).unique()
     by_id = {p.id: p for p in rows}
     return [by_id[i] for i in dict.fromkeys(product_ids) if i in by_id]
+
+
+def product_counts(session: Session, vendor_ids: Sequence[str]) -> dict[str, int]:
+    """How many products (any status) each of these vendors has."""
+    if not vendor_ids:
+        return {}
+    rows = session.execute(
+        select(Product.vendor_id, func.count())
+        .where(Product.vendor_id.in_(set(vendor_ids)))
+        .group_by(Product.vendor_id)
+    ).tuples()
+    return {vendor_id: int(count) for vendor_id, count in rows}
 
 
 def get_store_product(session: Session, id_or_handle: str) -> Product:

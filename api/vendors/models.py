@@ -40,6 +40,8 @@ class Vendor(CommerceBase):
     slug: Mapped[str] = mapped_column(String(100), unique=True)
     email: Mapped[str] = mapped_column(String(320))
     status: Mapped[str] = mapped_column(String(20), default=VendorStatus.pending, index=True)
+    # Why the vendor was last rejected or suspended (shown to the vendor and in the console).
+    status_reason: Mapped[str | None] = mapped_column(String(1000))
     commission_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
     default_currency: Mapped[str] = mapped_column(String(3))
     # The Stripe Connect account payouts are transferred to (PAYOUT_PROVIDER=stripe).
