@@ -480,10 +480,10 @@ def webhook_create(request: Request, form: Form, actor: AdminWriter, session: Co
 
 @router.post("/console/webhooks/{subscription_id}/active")
 def webhook_active(request: Request, subscription_id: str, form: Form, actor: AdminWriter,
-                   session: CommerceSession) -> Response:
+                   session: CommerceSession, settings: AppSettings) -> Response:
     active = fields(form, "active")["active"] == "true"
     error = act(session, lambda: webhook_routes.update_subscription(
-        subscription_id, SubscriptionPatch(is_active=active), session, actor))
+        subscription_id, SubscriptionPatch(is_active=active), session, settings, actor))
     return done(request, "/console/webhooks", error, "Subscription resumed." if active else "Subscription paused.")
 
 
