@@ -13,7 +13,7 @@ from collections import OrderedDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.outbox.models import CommerceOutboxEvent
+from api.outbox.models import CommerceOutboxEvent, ContentOutboxEvent
 
 
 def commerce_version(session: Session) -> str:
@@ -21,6 +21,12 @@ def commerce_version(session: Session) -> str:
     newest = session.scalar(
         select(CommerceOutboxEvent.id).order_by(CommerceOutboxEvent.position.desc()).limit(1)
     )
+    return newest or ""
+
+
+def content_version(session: Session) -> str:
+    """The id of the newest content outbox event: moves on every tenant, page, media or product content change."""
+    newest = session.scalar(select(ContentOutboxEvent.id).order_by(ContentOutboxEvent.position.desc()).limit(1))
     return newest or ""
 
 

@@ -4,9 +4,11 @@ cart, order, volume-pricing and content services the API calls, and render."""
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 from api import money
 from api.auth.actor import ANONYMOUS, Actor
 from api.auth.models import Role
+from api.cache import VersionedCache, commerce_version
 from api.carts import service as carts
 from api.carts.models import Cart
 from api.carts.schemas import CartIn, CartUpdate, LineItemIn, LineItemUpdate
@@ -50,6 +53,23 @@ SORTS: list[tuple[str, str]] = [
 ]
 Page = Annotated[int, Query(ge=1, le=10_000)]
 COOKIE_YEAR = 365 * 24 * 3600
+
+
+_views = VersionedCache(max_entries=1024)
+T = TypeVar("T")
+
+
+def _catalog_read(commerce: Session, key: str, build: Callable[[], T]) -> T:
+    """A catalog read for pages, kept while the commerce outbox has not moved (as the API's catalog cache:
+    every change a shopper could see writes an outbox event)."""
+    version = commerce_version(commerce)
+    raw = _views.get(key, version)
+    if raw is not None:
+        value: T = pickle.loads(raw)
+        return value
+    value = build()
+    _views.put(key, version, pickle.dumps(value))
+    return value
 
 
 def _cookie(request: Request, response: Response, name: str, value: str, max_age: int = COOKIE_YEAR) -> None:
@@ -96,7 +116,7 @@ def _blocks(shop_or_none: Shop | None, content: Session, commerce: Session, bloc
     out: list[dict[str, Any]] = []
     for block in blocks:
         kind = block.get("blockType")
-        item: dict[str, Any] = {"type": kind, "block": block, "image": None}
+        item: dict[str, Any] = {"type": kind, "block": block, "image": None, "cards": []}
         if block.get("image"):
             found = media.get(block["image"])
             item["image"] = {
@@ -106,16 +126,19 @@ def _blocks(shop_or_none: Shop | None, content: Session, commerce: Session, bloc
             } if found else None
         if kind == "richText":
             item["html"] = safe_html(render_html(block["content"]))
-        elif kind == "productGrid":
-            if block.get("productIds"):
-                rows = catalog.store_products_by_ids(commerce, block["productIds"])
-            else:
-                rows, _ = catalog.search_products(
-                    commerce, catalog.store_visible(), category_id=block.get("categoryId"),
-                    vendor_id=tenant_vendor_id, limit=12, offset=0,
-                )
-            views = [catalog.store_view(p, currency) for p in rows]
-            item["cards"] = _product_cards(shop_or_none, views) if shop_or_none else []
+        elif kind == "productGrid" and shop_or_none is not None:
+            def grid(block: dict[str, Any] = block) -> list[StoreProductOut]:
+                if block.get("productIds"):
+                    rows = catalog.store_products_by_ids(commerce, block["productIds"])
+                else:
+                    rows, _ = catalog.search_products(
+                        commerce, catalog.store_visible(), category_id=block.get("categoryId"),
+                        vendor_id=tenant_vendor_id, limit=12, offset=0,
+                    )
+                return [catalog.store_view(p, currency) for p in rows]
+
+            key = f"grid|{block.get('productIds')}|{block.get('categoryId')}|{tenant_vendor_id}|{currency}"
+            item["cards"] = _product_cards(shop_or_none, _catalog_read(commerce, key, grid))
         out.append(item)
     return out
 
@@ -251,17 +274,24 @@ def products(
     price_min = _minor_units(min_price, currency, "min_price", errors)
     price_max = _minor_units(max_price, currency, "max_price", errors)
     chosen_sort: ProductSort = sort if sort in dict(SORTS) else "-created_at"  # type: ignore[assignment]
-    rows, total = catalog.search_products(
-        commerce, catalog.store_visible(), q=(q or "").strip() or None, vendor_id=shop.tenant.vendor_id,
-        category_id=category or None, currency=currency, price_min=price_min, price_max=price_max,
-        sort=chosen_sort, limit=PRODUCTS_PER_PAGE, offset=(page - 1) * PRODUCTS_PER_PAGE,
-    )
+    search = (q or "").strip() or None
+
+    def listing() -> tuple[list[StoreProductOut], int]:
+        rows, total = catalog.search_products(
+            commerce, catalog.store_visible(), q=search, vendor_id=shop.tenant.vendor_id,
+            category_id=category or None, currency=currency, price_min=price_min, price_max=price_max,
+            sort=chosen_sort, limit=PRODUCTS_PER_PAGE, offset=(page - 1) * PRODUCTS_PER_PAGE,
+        )
+        return [catalog.store_view(p, currency) for p in rows], total
+
+    key = f"list|{shop.tenant.vendor_id}|{search}|{category}|{currency}|{price_min}|{price_max}|{chosen_sort}|{page}"
+    views, total = _catalog_read(commerce, key, listing)
     query = {"q": q, "category": category, "min_price": min_price, "max_price": max_price,
              "sort": None if chosen_sort == "-created_at" else chosen_sort}
     pager = Pager.of(page, PRODUCTS_PER_PAGE, total, shop.url("products"), query)
     tree = shops.category_tree(content)
     return render(request, "storefront/products.html", {
-        "cards": _product_cards(shop, [catalog.store_view(p, currency) for p in rows]),
+        "cards": _product_cards(shop, views),
         "total": total,
         "pager": pager,
         "values": {"q": q or "", "category": category or "", "min_price": min_price or "",
