@@ -2,7 +2,7 @@
 store's home, product listing and product page at 64 connections, next to `/health` in the same run.
 
     DATABASE_URL=... .venv/bin/marketplace seed
-    DATABASE_URL=... .venv/bin/uvicorn api.main:app --workers 2 --no-access-log &
+    DATABASE_URL=... RATE_LIMIT_PER_MINUTE=100000000 .venv/bin/uvicorn api.main:app --workers 2 --no-access-log &
     .venv/bin/python bench/pages.py http://127.0.0.1:8000            # picks the first store and product
 
 Uses wrk (Debian package `wrk`) with a small Lua script for the percentiles when installed, else

@@ -9,6 +9,7 @@ from collections.abc import Callable, Coroutine
 from http import HTTPStatus
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -91,6 +92,18 @@ def page_error_response(request: Request, exc: Exception) -> Response:
     return error_page(request, 500)
 
 
+_page_slots: dict[int, anyio.Semaphore] = {}
+
+
+def page_slots(request: Request) -> anyio.Semaphore:
+    """How many pages one process renders at once: a page may hold a commerce and a content connection of
+    the same pool, so more than `db_pool_size` pages at once could each hold one and wait for the other."""
+    slots = _page_slots.get(id(request.app))
+    if slots is None:
+        slots = _page_slots.setdefault(id(request.app), anyio.Semaphore(request.app.state.settings.db_pool_size))
+    return slots
+
+
 class PageRoute(APIRoute):
     """A route whose every error becomes a page (see `page_error_response`)."""
 
@@ -98,10 +111,11 @@ class PageRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except Exception as exc:
-                return page_error_response(request, exc)
+            async with page_slots(request):
+                try:
+                    return await handler(request)
+                except Exception as exc:
+                    return page_error_response(request, exc)
 
         return page_handler
 
