@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from api.analytics import routes as analytics_routes
@@ -9,6 +12,8 @@ from api.audit.routes import router as audit_router
 from api.auth.routes import admin as auth_admin_router
 from api.auth.routes import router as auth_router
 from api.auth.throttle import LoginThrottle
+from api.cache import ReadCache
+from api.cache_events import start_listeners
 from api.carts import routes as carts_routes
 from api.catalog import routes as catalog_routes
 from api.commission_runs import routes as commission_runs_routes
@@ -102,7 +107,20 @@ COMMERCE_ROUTERS = (
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     database = database or Database.from_settings(settings)
+    read_cache = ReadCache()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Cached answers are served only while these listeners hear every change (api/cache_events.py).
+        listeners = start_listeners(database.urls, read_cache.versions)
+        try:
+            yield
+        finally:
+            for listener in listeners:
+                listener.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Marketplace API",
         version="0.1.0",
         description="Multi-tenant B2B marketplace: store, vendor, admin and content APIs. "
@@ -115,6 +133,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_offline_docs(app)
     app.state.settings = settings
     app.state.db = database
+    app.state.read_cache = read_cache
 
     install_error_handlers(app)
     for router in (

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     commerce_database_url: str | None = None
     content_database_url: str | None = None
+    # The API connects as the login role `marketplace_app` (created by the migrations; it owns nothing and
+    # is subject to row-level security) on the same servers; its password, when the server wants one.
+    app_database_password: str | None = None
     redis_url: str | None = None
     data_dir: Path = PROJECT_ROOT / ".data"
 

@@ -60,6 +60,31 @@ def vendor_sales(
     return out
 
 
+LEDGER_COLUMNS = ("occurred_at", "vendor_id", "currency_code", "entry_type", "source_id", "order_id", "payout_id",
+                  "line_day", "amount", "balance_state", "payable_amount", "payable_balance_after")
+
+
+def ledger_query(vendor_id: str | None, currency: str | None) -> tuple[str, dict[str, Any]]:
+    """The `payout_ledger` mart's movements (oldest first, the order its running balance is summed in)."""
+    sql = f"""
+        SELECT {", ".join(LEDGER_COLUMNS)} FROM analytics.payout_ledger
+        WHERE (CAST(:vendor_id AS text) IS NULL OR vendor_id = :vendor_id)
+          AND (CAST(:currency AS text) IS NULL OR currency_code = :currency)
+        ORDER BY vendor_id, currency_code, occurred_at, entry_id
+    """
+    return sql, {"vendor_id": vendor_id, "currency": currency}
+
+
+def payout_ledger(
+    session: Session, vendor_id: str | None, currency: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the payout ledger with its running payable balance (503 while dbt has not built it)."""
+    sql, params = ledger_query(vendor_id, currency)
+    total = mart_query(session, f"SELECT count(*) AS n FROM ({sql}) AS ledger", params)[0]["n"]
+    rows = mart_query(session, f"{sql} LIMIT :limit OFFSET :offset", {**params, "limit": limit, "offset": offset})
+    return rows, int(total)
+
+
 def vendor_stats(session: Session, vendor_id: str, date_from: date, date_to: date) -> VendorStatsOut:
     if session.get(Vendor, vendor_id) is None:
         raise NotFound("No such vendor.")

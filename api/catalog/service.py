@@ -309,7 +309,9 @@ def _emit(session: Session, topic: str, product: Product) -> None:
     )
 
 
-def create_product(session: Session, body: ProductIn) -> Product:
+def create_product(session: Session, body: ProductIn, *, categories_approved: bool = True) -> Product:
+    """A new product. `categories_approved`: whether its category assignments count for commission (an admin's
+    do; a vendor's own tags wait for an admin's approval)."""
     vendor = session.get(Vendor, body.vendor_id)
     if vendor is None:
         raise ValidationFailed("Unknown vendor.", errors=[FieldError(field="vendor_id", message="No such vendor.")])
@@ -324,7 +326,8 @@ def create_product(session: Session, body: ProductIn) -> Product:
         version=1,
         options=[ProductOption(title=o.title, values=o.values, position=i) for i, o in enumerate(body.options)],
         images=[ProductImage(url=url, position=i) for i, url in enumerate(body.images)],
-        categories=[ProductCategory(category_id=c) for c in dict.fromkeys(body.category_ids)],
+        categories=[ProductCategory(category_id=c, approved=categories_approved)
+                    for c in dict.fromkeys(body.category_ids)],
     )
     for i, variant_in in enumerate(body.variants):
         if variant_in.id is not None:
@@ -341,7 +344,11 @@ def create_product(session: Session, body: ProductIn) -> Product:
     return product
 
 
-def update_product(session: Session, product_id: str, body: ProductUpdate) -> Product:
+def update_product(
+    session: Session, product_id: str, body: ProductUpdate, *, categories_approved: bool = True
+) -> Product:
+    """Change a product; category assignments it adds count for commission only when `categories_approved`
+    (an admin's change, which also approves the ones it keeps)."""
     product = get_product(session, product_id, for_update=True)
     changes = body.model_dump(exclude_unset=True)
     for field in ("title", "handle", "description", "thumbnail"):
@@ -354,8 +361,11 @@ def update_product(session: Session, product_id: str, body: ProductUpdate) -> Pr
     if body.category_ids is not None:
         current = {c.category_id: c for c in product.categories}
         product.categories = [
-            current.get(c) or ProductCategory(category_id=c) for c in dict.fromkeys(body.category_ids)
+            current.get(c) or ProductCategory(category_id=c, approved=categories_approved)
+            for c in dict.fromkeys(body.category_ids)
         ]
+        for assignment in product.categories:
+            assignment.approved = assignment.approved or categories_approved
     options_in = body.options
     if options_in is not None:
         current_options = {o.title: o for o in product.options}

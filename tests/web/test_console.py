@@ -20,6 +20,7 @@ from api.auth.models import Role
 from api.config import Settings
 from api.db import Database, Domain
 from api.web.console.routes import router as console_router
+from api.web.finance.routes import router as finance_router
 from tests.b2b.conftest import Market, company, employee, market
 from tests.commerce.conftest import Shop, customer_headers, shop, store_headers
 from tests.sync.conftest import pump, subscriptions, sync_settings
@@ -194,7 +195,7 @@ def test_a_dead_delivery_replayed_from_the_console_is_delivered(
 def console_routes() -> list[tuple[str, str]]:
     """Every console and finance page route: (method, path with its ids filled in)."""
     out: list[tuple[str, str]] = []
-    for route in console_router.routes:
+    for route in (*console_router.routes, *finance_router.routes):
         if isinstance(route, APIRoute):
             path = re.sub(r"\{[^}]+\}", "x_1", route.path)
             out.extend((method, path) for method in sorted(route.methods or ()))

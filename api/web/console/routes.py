@@ -482,8 +482,9 @@ def webhook_create(request: Request, form: Form, actor: AdminWriter, session: Co
 def webhook_active(request: Request, subscription_id: str, form: Form, actor: AdminWriter,
                    session: CommerceSession, settings: AppSettings) -> Response:
     active = fields(form, "active")["active"] == "true"
+    patch = SubscriptionPatch(is_active=active)
     error = act(session, lambda: webhook_routes.update_subscription(
-        subscription_id, SubscriptionPatch(is_active=active), session, settings, actor))
+        subscription_id=subscription_id, body=patch, session=session, settings=settings, actor=actor))
     return done(request, "/console/webhooks", error, "Subscription resumed." if active else "Subscription paused.")
 
 

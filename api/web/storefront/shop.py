@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth.actor import ANONYMOUS, Actor
-from api.cache import content_version
+from api.cache import VersionedCache, read_cache
 from api.carts import service as carts
 from api.carts.models import Cart, CartStatus
 from api.content.access import Access
@@ -301,8 +301,7 @@ def open_cart(request: Request, session: Session, actor: Actor) -> Cart | None:
 
 @dataclass(frozen=True)
 class StoreLayout:
-    """What every page of a store shows around its content, read once per content version (at most
-    LAYOUT_TTL seconds: menus and regions write no outbox event)."""
+    """What every page of a store shows around its content."""
 
     tenant: Tenant
     logo: Media | None
@@ -312,16 +311,18 @@ class StoreLayout:
     page_slugs: dict[str, str]
 
 
-LAYOUT_TTL = 10.0
-_layouts: dict[str, tuple[str, float, StoreLayout]] = {}
-_layouts_lock = threading.Lock()
+_layouts: VersionedCache[StoreLayout] = VersionedCache(max_entries=1000)
 
 
-def store_layout(content: Session, commerce: Session, slug: str) -> StoreLayout:
-    version = content_version(content)
-    cached = _layouts.get(slug)
-    if cached is not None and cached[0] == version and cached[1] > time.monotonic():
-        return cached[2]
+def store_layout(request: Request, content: Session, commerce: Session, slug: str) -> StoreLayout:
+    """The store's layout, kept while neither store has changed (versions pushed by PostgreSQL; unknown
+    versions: read every time)."""
+    cache = read_cache(request)
+    versions = (cache.version(Domain.content), cache.version(Domain.commerce))
+    version = None if None in versions else f"{versions[0]}|{versions[1]}"
+    cached = _layouts.get(slug, version) if version is not None else None
+    if cached is not None:
+        return cached
     tenant = active_tenant(content, slug)
     found = menus(content, tenant.id)
     page_ids = {link["page"] for items in found.values() for item in items
@@ -334,17 +335,15 @@ def store_layout(content: Session, commerce: Session, slug: str) -> StoreLayout:
         menus=found,
         page_slugs=page_slugs(content, page_ids),
     )
-    with _layouts_lock:
-        if len(_layouts) > 1000:
-            _layouts.clear()
-        _layouts[slug] = (version, time.monotonic() + LAYOUT_TTL, layout)
+    if version is not None:
+        _layouts.put(slug, version, layout)
     return layout
 
 
 def build_shop(
     request: Request, slug: str, content: Session, commerce: Session, actor: Actor
 ) -> Shop:
-    layout = store_layout(content, commerce, slug)
+    layout = store_layout(request, content, commerce, slug)
     tenant = layout.tenant
     tenant_host: str | None = getattr(request.state, "tenant_host", None)
     base = "" if tenant_host else f"/shop/{tenant.slug}"
