@@ -19,13 +19,15 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from api.auth import service as auth_service
 from api.auth.actor import ANONYMOUS, Actor
 from api.auth.models import Role
 from api.auth.scopes import Scope
-from api.deps import CommerceSession
+from api.db import set_tenant_scope
+from api.deps import CommerceSession, tenant_scope
 from api.errors import AppError, ErrorCode, Forbidden, TokenExpired, Unauthorized
 
 SESSION_COOKIE = "mp_session"
@@ -74,7 +76,9 @@ def session_token(request: Request) -> str | None:
 def page_actor(request: Request, session: CommerceSession) -> Actor:
     """Who is browsing: the user of the session cookie (exactly as the API resolves a bearer token), else
     anonymous. The actor is kept on `request.state.actor` for the layout."""
-    cached: Actor | None = getattr(request.state, "actor", None)
+    # Its own key: API dependencies (the content session's) may have put the bearer's actor (none) on
+    # `request.state.actor` already.
+    cached: Actor | None = getattr(request.state, "page_actor", None)
     if cached is not None:
         return cached
     raw = session_token(request)
@@ -84,22 +88,24 @@ def page_actor(request: Request, session: CommerceSession) -> Actor:
             actor = auth_service.actor_for_token(session, raw, None)
         except (Unauthorized, TokenExpired):
             actor = ANONYMOUS
-    request.state.actor = actor
+    request.state.page_actor = request.state.actor = actor
     return actor
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]
 
 
-def require_page_scope(*scopes: Scope) -> Callable[[Request, Actor], Actor]:
+def require_page_scope(*scopes: Scope) -> Callable[[Request, Actor, Session], Actor]:
     """A page dependency: the actor, if logged in and holding every one of `scopes`."""
 
-    def dependency(request: Request, actor: PageActor) -> Actor:
+    def dependency(request: Request, actor: PageActor, session: CommerceSession) -> Actor:
         if not actor.authenticated:
             raise LoginRequired("Sign in to see this page.", next=request.url.path)
         missing = [scope.value for scope in scopes if scope not in actor.scopes]
         if missing:
             raise Forbidden("Your account cannot open this page.", missing_scopes=missing)
+        # As for the API: row-level security narrows the transaction to the user's vendor or company.
+        set_tenant_scope(session, tenant_scope(actor))
         return actor
 
     dependency.__name__ = "require_page_" + "_".join(scope.name for scope in scopes)

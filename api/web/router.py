@@ -4,12 +4,12 @@ to /login. Every router made by `page_router` checks the CSRF token of every POS
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
 from typing import Any
 
-import anyio
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -92,15 +92,23 @@ def page_error_response(request: Request, exc: Exception) -> Response:
     return error_page(request, 500)
 
 
-_page_slots: dict[int, anyio.Semaphore] = {}
-
-
-def page_slots(request: Request) -> anyio.Semaphore:
+def page_slots(request: Request) -> asyncio.Semaphore:
     """How many pages one process renders at once: a page may hold a commerce and a content connection of
-    the same pool, so more than `db_pool_size` pages at once could each hold one and wait for the other."""
-    slots = _page_slots.get(id(request.app))
+    the same pool, so more than `db_pool_size` pages at once could each hold one and wait for the other.
+    One semaphore per app and event loop (a test may serve one app from two loops)."""
+    loop = asyncio.get_running_loop()
+    slots = _slots_of(request)
+    semaphore = slots.get(loop)
+    if semaphore is None:
+        semaphore = slots.setdefault(loop, asyncio.Semaphore(request.app.state.settings.db_pool_size))
+    return semaphore
+
+
+def _slots_of(request: Request) -> dict[asyncio.AbstractEventLoop, asyncio.Semaphore]:
+    slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = getattr(request.app.state, "page_slots", None)
     if slots is None:
-        slots = _page_slots.setdefault(id(request.app), anyio.Semaphore(request.app.state.settings.db_pool_size))
+        slots = {}
+        request.app.state.page_slots = slots
     return slots
 
 
