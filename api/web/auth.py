@@ -19,7 +19,6 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from api.auth import service as auth_service
@@ -75,9 +74,9 @@ def session_token(request: Request) -> str | None:
 
 def page_actor(request: Request, session: CommerceSession) -> Actor:
     """Who is browsing: the user of the session cookie (exactly as the API resolves a bearer token), else
-    anonymous. The actor is kept on `request.state.actor` for the layout."""
-    # Its own key: API dependencies (the content session's) may have put the bearer's actor (none) on
-    # `request.state.actor` already.
+    anonymous. The actor is kept on `request.state.page_actor` for the layout (`request.state.actor` is the API's
+    reading of the request's headers, which a browser never sends). The commerce transaction is narrowed to the
+    actor's tenant for row-level security, as the API does for a bearer token."""
     cached: Actor | None = getattr(request.state, "page_actor", None)
     if cached is not None:
         return cached
@@ -88,24 +87,23 @@ def page_actor(request: Request, session: CommerceSession) -> Actor:
             actor = auth_service.actor_for_token(session, raw, None)
         except (Unauthorized, TokenExpired):
             actor = ANONYMOUS
-    request.state.page_actor = request.state.actor = actor
+    request.state.page_actor = actor
+    set_tenant_scope(session, tenant_scope(actor))
     return actor
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]
 
 
-def require_page_scope(*scopes: Scope) -> Callable[[Request, Actor, Session], Actor]:
+def require_page_scope(*scopes: Scope) -> Callable[[Request, Actor], Actor]:
     """A page dependency: the actor, if logged in and holding every one of `scopes`."""
 
-    def dependency(request: Request, actor: PageActor, session: CommerceSession) -> Actor:
+    def dependency(request: Request, actor: PageActor) -> Actor:
         if not actor.authenticated:
             raise LoginRequired("Sign in to see this page.", next=request.url.path)
         missing = [scope.value for scope in scopes if scope not in actor.scopes]
         if missing:
             raise Forbidden("Your account cannot open this page.", missing_scopes=missing)
-        # As for the API: row-level security narrows the transaction to the user's vendor or company.
-        set_tenant_scope(session, tenant_scope(actor))
         return actor
 
     dependency.__name__ = "require_page_" + "_".join(scope.name for scope in scopes)
