@@ -407,6 +407,7 @@ def demo(
           else "[demo] the Dagster UI did not answer within 180 s")
     _echo(
         "\nThe platform is up:\n"
+        f"  Storefront      {api_url}/   (stores at {api_url}/shop/<store>, sign in at {api_url}/login)\n"
         f"  API             {api_url}   (OpenAPI docs: {api_url}/docs)\n"
         f"  Dagster UI      {dagster_url}\n"
         f"  Admin login     {credentials.admin_email} / {credentials.password}\n"
