@@ -34,6 +34,7 @@ from api.sync.routes import router as sync_router
 from api.vendor_portal import routes as vendor_portal_routes
 from api.vendors import routes as vendors_routes
 from api.volume_pricing import routes as volume_pricing_routes
+from api.web import install as install_web_pages
 from api.webhooks.routes import router as webhooks_router
 
 OPENAPI_TAGS = [
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
     for router in (content_pages_router, content_media_router, content_router):
         app.include_router(router)
+    install_web_pages(app, settings)
 
     # Added last runs first: request id, then rate limit, then idempotency.
     app.add_middleware(IdempotencyMiddleware, database=database, ttl_seconds=settings.idempotency_ttl_seconds)

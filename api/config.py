@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     payout_provider: Literal["manual", "stripe"] = "manual"
     payout_minimum_amount: int = Field(default=5000, ge=0)
 
+    # Web pages: the key that signs CSRF tokens and flash messages (generated once under `data_dir` when unset).
+    web_secret_key: str | None = None
+
 
 @lru_cache
 def get_settings() -> Settings:

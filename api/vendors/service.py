@@ -43,6 +43,13 @@ def get_vendor(session: Session, vendor_id: str, *, for_update: bool = False) ->
     return vendor
 
 
+def vendor_names(session: Session, vendor_ids: list[str]) -> dict[str, str]:
+    """Display names of these vendors, by id (for pages listing an order's vendor parts)."""
+    if not vendor_ids:
+        return {}
+    return dict(session.execute(select(Vendor.id, Vendor.name).where(Vendor.id.in_(set(vendor_ids)))).tuples().all())
+
+
 def list_vendors(
     session: Session, *, status: VendorStatus | None, limit: int, offset: int
 ) -> tuple[list[Vendor], int]:
