@@ -59,6 +59,11 @@ def to_decimal(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-exponent(currency))
 
 
+def from_decimal(value: Decimal, currency: str) -> int:
+    """1999 for (Decimal("19.99"), "EUR"): an amount a person typed in major units, rounded to the minor unit."""
+    return int(value.scaleb(exponent(currency)).quantize(Decimal(1), rounding=ROUNDING))
+
+
 def apply_rate(amount: int, rate: Decimal) -> int:
     """`amount * rate` rounded to a whole minor unit with the module's rounding mode."""
     if not isinstance(rate, Decimal):

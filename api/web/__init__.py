@@ -43,11 +43,13 @@ def web_secret(settings: Settings) -> bytes:
 def install(app: FastAPI, settings: Settings) -> None:
     """Mount the static files, every surface's page routers, and the HTML answers for page paths."""
     from api.web.account.routes import router as account_router
+    from api.web.company_portal.routes import router as company_portal_router
+    from api.web.vendor_portal.routes import router as vendor_portal_router
 
     app.state.web_secret = web_secret(settings)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     PAGE_PREFIXES.add("/static")
-    for router in (account_router,):
+    for router in (account_router, vendor_portal_router, company_portal_router):
         app.include_router(router)
 
     # Unknown paths and methods under a page root answer the friendly page; the API keeps problem+json.

@@ -1,0 +1,7 @@
+"""The company portal (`/company-portal/...`)."""
+
+from __future__ import annotations
+
+from api.web.company_portal.common import router
+
+__all__ = ["router"]
