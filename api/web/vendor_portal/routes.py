@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from api.web.vendor_portal import dashboard, money, orders, products, sync_health  # noqa: F401  (they register pages)
+from api.web.vendor_portal import (  # noqa: F401  (they register their pages)
+    dashboard,
+    money,
+    orders,
+    products,
+    storefront,
+    sync_health,
+)
 from api.web.vendor_portal.common import router
 
 __all__ = ["router"]
