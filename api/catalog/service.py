@@ -209,6 +209,15 @@ def search_products(
     return list(rows.unique()), total
 
 
+def store_products_by_ids(session: Session, product_ids: Sequence[str]) -> list[Product]:
+    """The store-visible products among `product_ids`, in the order given (for hand-picked product grids)."""
+    if not product_ids:
+        return []
+    rows = session.scalars(store_visible().where(Product.id.in_(product_ids)).options(*with_details())).unique()
+    by_id = {p.id: p for p in rows}
+    return [by_id[i] for i in dict.fromkeys(product_ids) if i in by_id]
+
+
 def get_store_product(session: Session, id_or_handle: str) -> Product:
     column = Product.id if id_or_handle.startswith("prod_") else Product.handle
     product = session.scalar(store_visible().where(column == id_or_handle).options(*with_details()))

@@ -119,3 +119,11 @@ def sign_in(page: Page, user: dict[str, Any], next_path: str | None = None) -> N
     page.get_by_label("Password").fill(user["password"])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()
+
+
+@pytest.fixture
+def market(database: Any, settings: Any) -> Any:
+    """The storefront tests' marketplace (tests/web/storefront_data.py)."""
+    from tests.web.storefront_data import build
+
+    return build(database, settings)

@@ -31,22 +31,26 @@
       });
     });
 
-    // Quantity inputs with data-tiers show the unit price of the volume tier that applies.
-    document.querySelectorAll("input[data-tiers]").forEach(function (input) {
-      var out = document.getElementById(input.getAttribute("data-tier-output"));
-      var tiers;
-      try { tiers = JSON.parse(input.getAttribute("data-tiers")); } catch (e) { return; }
-      function update() {
-        if (!out) { return; }
-        var qty = parseInt(input.value, 10) || 1;
-        var shown = input.getAttribute("data-list-price-label");
+    // Product page: show the unit price of the volume tier that applies to the chosen variant and quantity.
+    var quantity = document.querySelector("input[data-tier-input]");
+    var output = document.getElementById("tier-price");
+    if (quantity && output && quantity.form) {
+      var form = quantity.form;
+      var update = function () {
+        var variant = form.querySelector("input[name=variant_id]:checked");
+        if (!variant) { return; }
+        var qty = parseInt(quantity.value, 10) || 1;
+        var shown = variant.getAttribute("data-list-price-label") || "";
+        var tiers = [];
+        try { tiers = JSON.parse(variant.getAttribute("data-tiers") || "[]"); } catch (e) { tiers = []; }
         tiers.forEach(function (t) {
           if (qty >= t.min && (t.max === null || qty <= t.max)) { shown = t.label; }
         });
-        out.textContent = shown;
-      }
-      input.addEventListener("input", update);
+        output.textContent = shown;
+      };
+      quantity.addEventListener("input", update);
+      form.addEventListener("change", update);
       update();
-    });
+    }
   });
 })();
