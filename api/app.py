@@ -8,6 +8,7 @@ from api.analytics import routes as analytics_routes
 from api.audit.routes import router as audit_router
 from api.auth.routes import admin as auth_admin_router
 from api.auth.routes import router as auth_router
+from api.auth.throttle import LoginThrottle
 from api.carts import routes as carts_routes
 from api.catalog import routes as catalog_routes
 from api.commission_runs import routes as commission_runs_routes
@@ -17,6 +18,7 @@ from api.config import Settings, get_settings
 from api.content.media.routes import router as content_media_router
 from api.content.pages.routes import router as content_pages_router
 from api.content.routes import router as content_router
+from api.counters import counters_for
 from api.customers import routes as customers_routes
 from api.db import Database
 from api.errors import PROBLEM_RESPONSES, install_error_handlers
@@ -129,8 +131,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     # Added last runs first: request id, then rate limit, then idempotency.
     app.add_middleware(IdempotencyMiddleware, database=database, ttl_seconds=settings.idempotency_ttl_seconds)
-    app.add_middleware(
-        RateLimitMiddleware, limit_per_minute=settings.rate_limit_per_minute, redis_url=settings.redis_url
-    )
+    counters = counters_for(settings.redis_url)
+    app.state.login_throttle = LoginThrottle.from_settings(counters, settings)
+    app.add_middleware(RateLimitMiddleware, limit_per_minute=settings.rate_limit_per_minute, counters=counters)
     app.add_middleware(RequestContextMiddleware)
     return app

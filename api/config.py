@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = Field(default=24 * 3600, gt=0)
     api_key_rotation_overlap_seconds: int = Field(default=24 * 3600, ge=0)
     rate_limit_per_minute: int = Field(default=1200, gt=0)
+    # Logins: attempts per account and per IP address in a minute; after this many failures in a row an
+    # account is locked for base * 2^(failures - limit) seconds, at most max (each answer 429 + Retry-After).
+    login_attempts_per_account_per_minute: int = Field(default=10, gt=0)
+    login_attempts_per_ip_per_minute: int = Field(default=30, gt=0)
+    login_failures_before_lockout: int = Field(default=5, gt=0)
+    login_lockout_base_seconds: int = Field(default=2, gt=0)
+    login_lockout_max_seconds: int = Field(default=900, gt=0)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, gt=0)
     db_pool_size: int = 10
     db_connect_timeout_seconds: int = 5

@@ -123,6 +123,10 @@ class UnsupportedMediaType(AppError):
     status, code = 415, ErrorCode.unsupported_media_type
 
 
+class RateLimited(AppError):
+    status, code = 429, ErrorCode.rate_limited
+
+
 class ServiceUnavailable(AppError):
     status, code = 503, ErrorCode.service_unavailable
 

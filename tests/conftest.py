@@ -54,6 +54,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         redis_url=None,
         data_dir=tmp_path_factory.mktemp("data"),
         rate_limit_per_minute=100_000,
+        login_attempts_per_ip_per_minute=100_000,
         _env_file=None,
     )
 
