@@ -209,9 +209,10 @@ def invite(request: Request, form: Form, actor: Customer, session: CommerceSessi
 @router.post(f"{ROOT}/employees/{{user_id}}")
 def change_employee(request: Request, user_id: str, form: Form, actor: Customer, session: CommerceSession) -> Response:
     company = company_of(session, actor)
-    values = fields(form, "role", "spending_limit")
-    body, errors = validate(EmployeeUpdate, {"role": values["role"],
-                                             "spending_limit": _minor(values["spending_limit"], company.currency_code)})
+    values = fields(form, f"{user_id}.role", f"{user_id}.spending_limit")
+    body, errors = validate(EmployeeUpdate, {
+        "role": values[f"{user_id}.role"],
+        "spending_limit": _minor(values[f"{user_id}.spending_limit"], company.currency_code)})
     if body is not None:
         try:
             with session.begin_nested():
