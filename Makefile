@@ -28,6 +28,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
+	$(BIN)/deptry .
 
 # The browser tests drive Debian's Chromium; install it from apt when missing (never `playwright install`).
 chromium:

@@ -14,7 +14,7 @@ import typer
 from sqlalchemy import make_url
 
 from api.config import PROJECT_ROOT, Settings, get_settings
-from api.db import Database, DatabaseUrls, Domain, libpq_url, resolve_urls
+from api.db import Database, DatabaseUrls, Domain, app_urls, libpq_url, resolve_urls
 
 app = typer.Typer(help="Marketplace platform command line.", no_args_is_help=True, add_completion=False)
 
@@ -36,12 +36,12 @@ def migrate(
     """Upgrade both stores to the latest revision (or downgrade to base)."""
     from api import migrate as migrations
 
-    _, urls = _urls()
+    settings, urls = _urls()
     if down:
         migrations.downgrade(urls)
         _echo("Downgraded the commerce and content stores to base.")
     else:
-        migrations.upgrade(urls)
+        migrations.upgrade(urls, app_password=settings.app_database_password)
         _echo("Migrated the commerce and content stores to head.")
 
 
@@ -104,7 +104,7 @@ def dispatch(
 
     settings, urls = _urls()
     configure_logging(settings.log_level, settings.log_json)
-    database = Database(urls, settings)
+    database = Database(app_urls(urls, settings), settings)
     dispatcher = Dispatcher(database, settings, httpx.Client())
     next_schedule_tick = 0.0
     handled = 0
@@ -223,13 +223,16 @@ def demo(
     from api import migrate as migrations
     from api.seed import seed as run_seed
 
+    # The demo's own sync receivers listen on loopback: let its webhooks reach them (and only them).
+    os.environ.setdefault("WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.1/32"]')
+    get_settings.cache_clear()
     settings = get_settings()
     embedded = not (settings.database_url or settings.commerce_database_url)
     where = "starting the embedded PostgreSQL under .data/ ..." if embedded else "using DATABASE_URL"
     _echo(f"[1/5] Database: {where}")
     urls = resolve_urls(settings)
     _echo("[2/5] Migrating the commerce and content stores ...")
-    migrations.upgrade(urls)
+    migrations.upgrade(urls, app_password=settings.app_database_password)
     _echo("[3/5] Seeding demo data ...")
     credentials = run_seed(Database(urls, settings), settings)
     _write_dagster_instance(settings, urls)

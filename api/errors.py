@@ -34,6 +34,7 @@ class ErrorCode(StrEnum):
     invalid_state_transition = "invalid-state-transition"
     idempotency_key_reused = "idempotency-key-reused"
     idempotency_request_in_progress = "idempotency-request-in-progress"
+    idempotency_secret_withheld = "idempotency-secret-withheld"
     payload_too_large = "payload-too-large"
     unsupported_media_type = "unsupported-media-type"
     rate_limited = "rate-limited"

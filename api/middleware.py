@@ -9,6 +9,7 @@ import secrets
 import time
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.counters import Counters
@@ -67,6 +68,66 @@ class RequestContextMiddleware:
                 },
             )
             reset_request_id(token)
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than {limit:,} bytes.")
+
+
+class BodySizeLimitMiddleware:
+    """Caps request bodies before anything reads them (authentication included): a declared
+    Content-Length over the limit is refused at once; a streamed body is counted as it arrives and
+    refused once it passes the limit. 413 problem either way. Some paths (uploads) have a limit of their own."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.path_limits.get(scope["path"], self.max_bytes)
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(scope, receive, send, limit)
+            return
+        received = 0
+        response_started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if response_started:
+                raise
+            await self._refuse(scope, receive, send, limit)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        await problem_response(
+            413,
+            ErrorCode.payload_too_large,
+            detail=f"The request body is larger than {limit:,} bytes.",
+            instance=scope["path"],
+            headers={"Connection": "close"},
+        )(scope, receive, send)
 
 
 def credential_digest(scope: Scope) -> str | None:

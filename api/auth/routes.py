@@ -20,7 +20,7 @@ from api.auth.schemas import (
 )
 from api.auth.scopes import Scope
 from api.auth.throttle import LoginThrottle, login_throttle, throttled_login
-from api.deps import AppSettings, CommerceSession, CurrentActor, bearer_credential, require
+from api.deps import SECRET_BEARING, AppSettings, CommerceSession, CurrentActor, bearer_credential, require
 from api.errors import Unauthorized
 from api.middleware import client_ip
 
@@ -30,6 +30,7 @@ router = APIRouter(tags=["auth"])
 @router.post(
     "/auth/token",
     response_model=TokenOut,
+    dependencies=[SECRET_BEARING],
     summary="Log in with email and password",
     description="Limited per account and per IP address; repeated failures lock the account for a growing "
     "time (429 with Retry-After).",
@@ -100,7 +101,11 @@ def list_api_keys(
 
 
 @admin.post(
-    "/api-keys", response_model=ApiKeyWithSecretOut, status_code=201, summary="Create a key; its secret is shown once"
+    "/api-keys",
+    response_model=ApiKeyWithSecretOut,
+    status_code=201,
+    summary="Create a key; its secret is shown once",
+    dependencies=[SECRET_BEARING],
 )
 def create_api_key(
     body: ApiKeyIn,
@@ -116,6 +121,7 @@ def create_api_key(
     "/api-keys/{key_id}/rotate",
     response_model=ApiKeyWithSecretOut,
     summary="Issue a new secret; the old one stays valid for the overlap window",
+    dependencies=[SECRET_BEARING],
 )
 def rotate_api_key(
     key_id: str,

@@ -45,6 +45,17 @@ class RunOut(BaseModel):
     approved_by: str | None
     locked_at: datetime | None
     payout_batch_id: str | None
+    checks_passed: bool
+    checks: list[dict[str, Any]]
+    reopened_at: datetime | None
+    reopened_by: str | None
+    reopen_reason: str | None
+
+
+class ReopenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=500, description="Why the approved run is reopened (audited).")
 
 
 class RunDetailOut(RunOut):
@@ -92,9 +103,17 @@ class StatementOut(BaseModel):
 class BatchItem(BaseModel):
     vendor_id: str
     currency_code: str
-    balance: int
+    available: int = Field(default=0,
+                           description="Available to the vendor over the batch's runs when the batch was built.")
     amount: int
     payout_id: str | None
+    status: str = Field(default="payout", description="payout or skipped.")
+    reason: str | None = Field(default=None, description="Why the vendor was skipped.")
+
+
+class SkippedRun(BaseModel):
+    run_id: str
+    reason: str
 
 
 class BatchOut(BaseModel):
@@ -104,6 +123,7 @@ class BatchOut(BaseModel):
     status: str
     run_ids: list[str]
     items: list[BatchItem]
+    skipped_runs: list[SkippedRun]
     minimum_amount: int
     created_at: datetime
     approved_at: datetime | None

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from api.clock import utcnow
 from api.config import Settings
 from api.errors import BadRequest, ServiceUnavailable
 from api.orders.models import PAYMENT_STATUS, Order, PaymentStatus, VendorOrderStatus
@@ -67,10 +68,10 @@ def _payment(order: Order) -> Payment:
 def book_capture(order: Order) -> int:
     """Record that the authorisation was captured for every vendor order still open; return the amount."""
     order.payment_status = PAYMENT_STATUS.transition(order.payment_status, PaymentStatus.captured)
-    amount = 0
+    amount, now = 0, utcnow()
     for vendor_order in order.vendor_orders:
         if vendor_order.status != VendorOrderStatus.canceled:
-            vendor_order.captured_total = vendor_order.total
+            vendor_order.captured_total, vendor_order.captured_at = vendor_order.total, now
             amount += vendor_order.total
     _payment(order).captured_amount = amount
     return amount

@@ -45,26 +45,21 @@ def install(app: FastAPI, settings: Settings) -> None:
     """Mount the static files, every surface's page routers, and the HTML answers for page paths."""
     from api.web.account.routes import router as account_router
     from api.web.company_portal.routes import router as company_portal_router
+    from api.web.console.routes import router as console_router
+    from api.web.finance.routes import router as finance_router
     from api.web.storefront.routes import router as storefront_router
     from api.web.storefront.shop import TenantHostMiddleware, TenantHosts
     from api.web.vendor_portal.routes import router as vendor_portal_router
 
     app.state.web_secret = web_secret(settings)
-    # First path segments of the API (and of every surface but the store): a tenant's own domain serves its
-    # store at the root for every other path.
-    reserved = {getattr(r, "path", "").lstrip("/").split("/", 1)[0] for r in app.routes} | {"static", "shop"}
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     PAGE_PREFIXES.add("/static")
-    for router in (account_router, vendor_portal_router, company_portal_router):
+    for router in (account_router, console_router, finance_router, vendor_portal_router, company_portal_router):
         app.include_router(router)
-        reserved |= {getattr(r, "path", "").lstrip("/").split("/", 1)[0] for r in router.routes}
-    reserved |= {p.lstrip("/").split("/", 1)[0] for p in PAGE_PREFIXES} - {"robots.txt", "sitemap.xml"}
-    reserved.discard("")
     app.include_router(storefront_router)  # last: it ends with the catch-all /shop/{slug}/{page-slug}
     own_hosts = frozenset({"127.0.0.1", "localhost", settings.api_host.lower(),
                            (urlsplit(settings.public_base_url).hostname or "").lower()})
-    app.add_middleware(TenantHostMiddleware, hosts=TenantHosts(app.state.db), own_hosts=own_hosts,
-                       reserved=reserved)
+    app.add_middleware(TenantHostMiddleware, hosts=TenantHosts(app.state.db), own_hosts=own_hosts)
 
     # Unknown paths and methods under a page root answer the friendly page; the API keeps problem+json.
     api_http_error = app.exception_handlers[StarletteHTTPException]

@@ -81,11 +81,14 @@ def test_provider_transfers_with_the_payout_id_as_idempotency_key(stripe_base: s
 def test_finance_approval_pays_through_stripe_connect(market: Market) -> None:
     client = market.client
     finance = market.finance()
-    results = {}
+    results, sellers, orders = {}, {}, []
     for account in ("acct_vendor", "acct_closed"):
         _, headers, variant = market.seller(price=10_000)
         market.ok(client.patch("/vendor/me", json={"stripe_account_id": account}, headers=headers))
-        market.buy([(variant, 1)])
+        orders.append(market.buy([(variant, 1)])["id"])
+        sellers[account] = headers
+    market.settle(*orders)
+    for account, headers in sellers.items():
         payout = market.ok(client.post("/vendor/payouts/request", json={"amount": 5000}, headers=headers), 201)
         results[account] = (market.ok(client.post(f"/admin/payouts/{payout['id']}/approve", headers=finance)),
                             headers)
@@ -95,4 +98,4 @@ def test_finance_approval_pays_through_stripe_connect(market: Market) -> None:
     assert TransfersStandIn.received[-1]["idempotency_key"] == f"payout-{paid['id']}"
     failed, headers = results["acct_closed"]
     assert (failed["status"], failed["failure_reason"]) == ("failed", "No such destination")
-    assert market.ok(client.get("/vendor/payouts/balance", headers=headers))["balance"] == 11600
+    assert market.ok(client.get("/vendor/payouts/balance", headers=headers))["available"] == 11600

@@ -23,7 +23,8 @@ from api.db import Database, DatabaseUrls, Domain
 from api.regions import service as regions
 from api.regions.schemas import RegionIn
 from api.web.render import format_money
-from assets.dbt import marketplace_dbt_models
+from assets.commissions.definitions import daily
+from assets.dbt import DBT_ASSETS
 from orchestration.resources import StoresResource, build_dbt_resource
 from tests.web.conftest import LiveServer, sign_in
 
@@ -154,7 +155,8 @@ def test_a_company_from_registration_to_quotes(
 
     # After the dbt build the order is on the dashboard, with the mart's spend.
     stores = StoresResource(commerce_url=urls.commerce, content_url=urls.content)
-    built = materialize([marketplace_dbt_models], resources={"stores": stores, "dbt": build_dbt_resource(stores)})
+    built = materialize([*DBT_ASSETS], resources={"stores": stores, "dbt": build_dbt_resource(stores)},
+                        partition_key=daily.get_last_partition_key())
     assert built.success
     page.goto("/company-portal")
     expect(page.locator("#card-orders .stat-value")).to_have_text("1")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,7 @@ import httpx
 from dagster import materialize
 from PIL import Image
 from playwright.sync_api import Browser, FilePayload, Page, expect
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from api.auth.models import Role
 from api.carts import service as carts
@@ -27,12 +27,14 @@ from api.catalog.models import Product
 from api.catalog.schemas import PriceIn
 from api.clock import utcnow
 from api.db import Database, DatabaseUrls, Domain
+from api.orders.models import Order
 from api.regions import service as regions
 from api.regions.schemas import RegionIn
 from api.sync import runner
 from api.vendors.models import Vendor
 from api.web.render import format_money
-from assets.dbt import marketplace_dbt_models
+from assets.commissions.definitions import commission_run, daily
+from assets.dbt import DBT_ASSETS
 from orchestration.resources import StoresResource, build_dbt_resource
 from tests.web.conftest import LiveServer, sign_in
 
@@ -79,6 +81,17 @@ def vendor_id_of(database: Database, slug: str) -> str:
         found = session.scalar(select(Vendor.id).where(Vendor.slug == slug))
         assert found is not None
         return found
+
+
+def backdate(database: Database, order_id: str) -> date:
+    """Move an order (and its sale lines) one UTC day back, as if placed yesterday; that day."""
+    with database.transaction(Domain.commerce) as session:
+        for table, column in (("orders", "id"), ("vendor_orders", "order_id"), ("commission_lines", "order_id")):
+            extra = " AND type = 'sale'" if table == "commission_lines" else ""
+            session.execute(text(f"UPDATE commerce.{table} SET created_at = created_at - interval '1 day' "
+                                 f"WHERE {column} = :id{extra}"), {"id": order_id})
+        placed = session.scalar(text("SELECT created_at FROM commerce.orders WHERE id = :id"), {"id": order_id})
+    return placed.astimezone(UTC).date()
 
 
 def card(page: Page, card_id: str) -> str:
@@ -218,9 +231,22 @@ def test_a_vendor_from_registration_to_payout(
     expect(page.locator("tr[id^=sync-order_]")).to_contain_text("synced")
     shot(page, "sync")
 
-    # 8. The pipelines run; the dashboard's figures are the API's, to the cent.
+    # 8. The pipelines run: the order's day (moved to yesterday) gets its commission run, which finance
+    # approves, and dbt builds the marts; the dashboard's figures are the API's, to the cent.
     stores = StoresResource(commerce_url=urls.commerce, content_url=urls.content)
-    built = materialize([marketplace_dbt_models], resources={"stores": stores, "dbt": build_dbt_resource(stores)})
+    with database.transaction(Domain.commerce) as session:
+        order_id = session.scalar(select(Order.id))
+    assert http.post(f"/admin/orders/{order_id}/capture", headers=admin_api).status_code in (200, 409)
+    day = backdate(database, str(order_id))
+    assert materialize([commission_run], partition_key=day.isoformat(), resources={"stores": stores}).success
+    finance_user = make_user(Role.finance)
+    finance = api_token(http, finance_user["email"], finance_user["password"])
+    [run] = http.get("/admin/commissions/runs", params={"from": day.isoformat(), "to": day.isoformat()},
+                     headers=finance).json()["items"]
+    approved = http.post(f"/admin/commissions/runs/{run['id']}/approve", headers=finance)
+    assert approved.status_code == 200, approved.text
+    built = materialize([*DBT_ASSETS], resources={"stores": stores, "dbt": build_dbt_resource(stores)},
+                        partition_key=daily.get_last_partition_key())
     assert built.success
     today = utcnow().date()
     page.goto("/vendor-portal")
@@ -301,9 +327,11 @@ def test_other_vendors_objects_are_not_found_and_suspended_vendors_are_read_only
     assert http.get(f"/vendor/products/{product['id']}", headers=rowan).json()["status"] == "published"
 
     # Suspended: the dashboard says why, the forms are gone, a write answers 409.
-    assert http.post(f"/admin/vendors/{ids['alder']}/suspend", headers=admin_api).status_code == 200
+    assert http.post(f"/admin/vendors/{ids['alder']}/suspend", json={"reason": "Unpaid fees"},
+                     headers=admin_api).status_code == 200
     page.goto("/vendor-portal")
     expect(page.get_by_role("heading", name="Your account is suspended")).to_be_visible()
+    expect(page.locator("#status-reason")).to_contain_text("Unpaid fees")
     page.goto("/vendor-portal/storefront")
     expect(page.get_by_text("Read-only: your vendor account is suspended.")).to_be_visible()
     token = page.locator("input[name=csrf_token]").first.get_attribute("value")

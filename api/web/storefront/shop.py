@@ -174,15 +174,25 @@ class TenantHosts:
 
 class TenantHostMiddleware:
     """A request whose host is one of an active tenant's `domains` is served that tenant's store at the root:
-    `/products` is routed as `/shop/{slug}/products`. Paths of the rest of the app (`/static`, `/login`,
-    `/store`, `/api`, ...) are left alone; `request.state.tenant_host` tells the pages to link without
-    the `/shop/{slug}` prefix."""
+    `/products` is routed as `/shop/{slug}/products`. Paths of the rest of the app (the API's, `/static`,
+    `/login`, other surfaces' page roots) are left alone; `request.state.tenant_host` tells the pages to link
+    without the `/shop/{slug}` prefix."""
 
-    def __init__(self, app: ASGIApp, hosts: TenantHosts, own_hosts: frozenset[str], reserved: set[str]) -> None:
+    def __init__(self, app: ASGIApp, hosts: TenantHosts, own_hosts: frozenset[str]) -> None:
         self.app = app
         self.hosts = hosts
         self.own_hosts = own_hosts
-        self.reserved = reserved  # first path segments that belong to the app, not to the store
+        self._reserved: set[str] | None = None
+
+    def reserved(self, app: Any) -> set[str]:
+        """First path segments that belong to the app, not to a store (computed once, all routes known)."""
+        if self._reserved is None:
+            from api.web.router import PAGE_PREFIXES
+
+            paths = [*app.openapi().get("paths", {}), *PAGE_PREFIXES, "/static", "/shop", "/docs", "/redoc",
+                     "/openapi.json"]
+            self._reserved = {p.lstrip("/").split("/", 1)[0] for p in paths} - {"", "robots.txt", "sitemap.xml"}
+        return self._reserved
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -191,7 +201,7 @@ class TenantHostMiddleware:
                 slug = await run_in_threadpool(self.hosts.slug_for, host)
                 path: str = scope["path"]
                 first = path.lstrip("/").split("/", 1)[0]
-                if slug is not None and first not in self.reserved:
+                if slug is not None and first not in self.reserved(scope["app"]):
                     new_path = f"/shop/{slug}" + ("" if path == "/" else path)
                     scope = {**scope, "path": new_path, "raw_path": new_path.encode(),
                              "state": {**scope.get("state", {}), "tenant_host": host}}

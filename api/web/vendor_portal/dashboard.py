@@ -15,7 +15,7 @@ from api.auth import service as auth_service
 from api.commissions import service as commissions
 from api.deps import AppSettings, CommerceSession
 from api.errors import Conflict, ServiceUnavailable, ValidationFailed
-from api.payouts import service as payouts
+from api.payouts import balance as balances
 from api.vendor_portal import service as portal
 from api.vendors import service as vendors
 from api.vendors.models import Vendor, VendorStatus
@@ -145,7 +145,7 @@ def dashboard(request: Request, actor: VendorUser, session: CommerceSession, set
         "sales_change": change(now.gross_sales if now else 0, before.gross_sales if before else 0),
         "orders_change": change(now.orders if now else 0, before.orders if before else 0),
         "counts": counts,
-        "available": payouts.balance(session, vendor.id, currency),
+        "available": balances.balance(session, vendor.id, currency).available,
         "earned": earned,
         "built_at": analytics.marts_built_at(session),
         "charts": _charts(stats, currency, start, end) if stats is not None else None,

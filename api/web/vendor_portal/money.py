@@ -13,11 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import money
-from api.commissions import service as commissions
 from api.commissions.models import CommissionLine, LineType
 from api.config import Settings
 from api.deps import AppSettings, CommerceSession
 from api.errors import AppError
+from api.payouts import balance as balances
 from api.payouts import service as payouts
 from api.payouts.models import Payout
 from api.payouts.schemas import PayoutRequestIn
@@ -30,7 +30,13 @@ from api.web.render import redirect
 from api.web.vendor_portal.common import ROOT, VendorEditor, VendorUser, page, router, vendor_of, writable_vendor
 
 PER_PAGE = 25
-BALANCE_LABELS = [("available", "Available for payout"), ("earnings", "Earned in total")]
+BALANCE_LABELS = [
+    ("available", "Available for payout"),
+    ("pending", "Pending (captured; waiting for the approved commission run and the holding period)"),
+    ("in_payout", "In payout (requested or approved)"),
+    ("paid", "Paid out"),
+    ("uncaptured", "Not yet captured (orders authorised, not charged)"),
+]
 
 
 @router.get(f"{ROOT}/commissions")
@@ -54,9 +60,8 @@ def commission_ledger(
 
 
 def balance_parts(session: Session, vendor: Vendor, currency: str) -> dict[str, Any]:
-    """What the payouts service says the vendor holds in `currency`, part by part."""
-    return {"earnings": commissions.vendor_earnings(session, vendor.id, currency),
-            "available": payouts.balance(session, vendor.id, currency)}
+    """The vendor's payable balance in `currency`, part by part (`api.payouts.balance`, the one definition)."""
+    return balances.balance(session, vendor.id, currency).as_dict()
 
 
 def _payouts_page(request: Request, session: Session, settings: Settings, vendor: Vendor, actor: Any,
