@@ -94,15 +94,19 @@ def serve(
 def dispatch(
     once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then exit.")] = False,
 ) -> None:
-    """Deliver outbox events as signed webhooks (run as many workers as you like)."""
+    """Deliver outbox events as signed webhooks (run as many workers as you like); also publish the content
+    scheduled for now (pages and posts with a `publishAt`), so its events are delivered at that time."""
     import httpx
 
+    from api.content import scheduling
     from api.logs import configure_logging
     from api.webhooks.service import Dispatcher
 
     settings, urls = _urls()
     configure_logging(settings.log_level, settings.log_json)
-    dispatcher = Dispatcher(Database(app_urls(urls, settings), settings), settings, httpx.Client())
+    database = Database(app_urls(urls, settings), settings)
+    dispatcher = Dispatcher(database, settings, httpx.Client())
+    next_schedule_tick = 0.0
     handled = 0
     stopping = False
 
@@ -116,6 +120,11 @@ def dispatch(
         _echo("Webhook dispatcher running (Ctrl-C to stop).")
     last_report = time.monotonic()
     while not stopping:
+        if time.monotonic() >= next_schedule_tick:
+            published = scheduling.publish_due(database)
+            next_schedule_tick = time.monotonic() + scheduling.TICK_SECONDS
+            if published.pages or published.posts:
+                _echo(f"published on schedule: pages {published.pages}, posts {published.posts}")
         work = dispatcher.run_once()
         handled += work
         if once and work == 0:
@@ -214,6 +223,9 @@ def demo(
     from api import migrate as migrations
     from api.seed import seed as run_seed
 
+    # The demo's own sync receivers listen on loopback: let its webhooks reach them (and only them).
+    os.environ.setdefault("WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.1/32"]')
+    get_settings.cache_clear()
     settings = get_settings()
     embedded = not (settings.database_url or settings.commerce_database_url)
     where = "starting the embedded PostgreSQL under .data/ ..." if embedded else "using DATABASE_URL"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,20 +35,38 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = Field(default=24 * 3600, gt=0)
     api_key_rotation_overlap_seconds: int = Field(default=24 * 3600, ge=0)
     rate_limit_per_minute: int = Field(default=1200, gt=0)
+    # Logins: attempts per account and per IP address in a minute; after this many failures in a row an
+    # account is locked for base * 2^(failures - limit) seconds, at most max (each answer 429 + Retry-After).
+    login_attempts_per_account_per_minute: int = Field(default=10, gt=0)
+    login_attempts_per_ip_per_minute: int = Field(default=30, gt=0)
+    login_failures_before_lockout: int = Field(default=5, gt=0)
+    login_lockout_base_seconds: int = Field(default=2, gt=0)
+    login_lockout_max_seconds: int = Field(default=900, gt=0)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, gt=0)
+    # Each client (credential, else IP) keeps at most its newest N idempotency keys.
+    idempotency_max_keys_per_client: int = Field(default=1000, gt=0)
+    # Request bodies above this are refused (413) before anything reads them; uploads use media_max_bytes.
+    max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
     db_pool_size: int = 10
     db_connect_timeout_seconds: int = 5
     log_level: str = "INFO"
     log_json: bool = True
 
-    # Content media: upload limit, and where files go (`local` under data_dir/media, or `s3`).
+    # Content media: upload limit, and where files go (`local` under data_dir/media, or `s3`). Without S3 keys,
+    # boto3's credential chain applies (environment, config files, container or instance role).
     media_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    # Decoded pixels an uploaded image may have (read from its header before decoding): 16 MP, e.g. 4096 x 4096.
+    media_max_image_pixels: int = Field(default=16_000_000, gt=0)
     storage_backend: Literal["local", "s3"] = "local"
     s3_endpoint_url: str | None = None
     s3_bucket: str | None = None
     s3_region: str = "us-east-1"
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
+    s3_session_token: str | None = None
+    s3_max_attempts: int = Field(default=5, ge=1, le=20)
+    s3_multipart_threshold_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
+    s3_presign_seconds: int = Field(default=300, gt=0, le=7 * 24 * 3600)
 
     # Secrets that must be read back (webhook signing secrets) are encrypted with this Fernet key;
     # without one, a key is generated once under `data_dir`.
@@ -58,6 +77,9 @@ class Settings(BaseSettings):
     webhook_backoff_max_seconds: float = Field(default=900.0, gt=0)
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     dispatcher_poll_seconds: float = Field(default=0.1, gt=0)
+    # Webhooks go to public addresses only; these networks (e.g. ["127.0.0.1/32"] for the demo's own
+    # receivers) are allowed as well. JSON list in the environment: WEBHOOK_ALLOWED_NETWORKS='["127.0.0.1/32"]'.
+    webhook_allowed_networks: list[str] = Field(default_factory=list)
     # Sync between the stores: the signing secret of the internal webhook subscriptions (generated
     # under `data_dir` when unset), and how old a drift may get before the reconciliation check fails.
     sync_webhook_secret: str | None = None
@@ -74,6 +96,17 @@ class Settings(BaseSettings):
     # using STRIPE_API_KEY / STRIPE_API_BASE). The smallest payout a vendor may request, in minor units.
     payout_provider: Literal["manual", "stripe"] = "manual"
     payout_minimum_amount: int = Field(default=5000, ge=0)
+
+    # Web pages: the key that signs CSRF tokens and flash messages (generated once under `data_dir` when unset).
+    web_secret_key: str | None = None
+
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # ValueError -> a settings error naming the entry
+        return value
 
 
 @lru_cache

@@ -5,17 +5,18 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from api.auth import service as auth_service
 from api.auth.actor import ANONYMOUS, Actor
 from api.auth.models import Role
 from api.auth.scopes import Scope
+from api.cache import ReadCache
+from api.clock import utcnow
 from api.config import Settings
 from api.db import PLATFORM, Database, Domain, TenantScope, set_tenant_scope
 from api.errors import Forbidden, Unauthorized
@@ -63,12 +64,6 @@ def bearer_credential(request: Request) -> str | None:
     return credential.strip()
 
 
-# Storefronts send their publishable key on every catalog read; the actor it stands for is kept here
-# for a short while, so revoking a publishable key takes effect within this many seconds.
-PUBLISHABLE_KEY_CACHE_SECONDS = 30.0
-_publishable_actors: dict[str, tuple[float, Actor]] = {}
-
-
 def current_actor(request: Request, session: CommerceSession) -> Actor:
     actor = _resolve_actor(request, session)
     set_tenant_scope(session, tenant_scope(actor))
@@ -76,11 +71,16 @@ def current_actor(request: Request, session: CommerceSession) -> Actor:
 
 
 def _resolve_actor(request: Request, session: Session) -> Actor:
+    # Storefronts send their publishable key on every read: the actor it stands for is kept for as long as
+    # the commerce store's version stands (revoking or rotating a key moves it), so a hit opens no session.
+    cache: ReadCache = request.app.state.read_cache
     publishable_key_id = None
     publishable = request.headers.get(PUBLISHABLE_KEY_HEADER)
-    if publishable and "authorization" not in request.headers:
-        cached = _publishable_actors.get(publishable)
-        if cached is not None and cached[0] > time.monotonic():
+    anonymous_call = publishable is not None and "authorization" not in request.headers
+    version = cache.versions.current(Domain.commerce) if anonymous_call else None
+    if publishable and version is not None:
+        cached = cache.actors.get(publishable, version)
+        if cached is not None and (cached[0] is None or cached[0] > utcnow()):
             request.state.actor = cached[1]
             return cached[1]
     if publishable:
@@ -98,10 +98,10 @@ def _resolve_actor(request: Request, session: Session) -> Actor:
     else:
         actor = auth_service.actor_for_token(session, credential, publishable_key_id)
     request.state.actor = actor
-    if publishable and credential is None:
-        if len(_publishable_actors) > 10_000:
-            _publishable_actors.clear()
-        _publishable_actors[publishable] = (time.monotonic() + PUBLISHABLE_KEY_CACHE_SECONDS, actor)
+    if publishable and version is not None and publishable_key_id is not None:
+        # A previous secret works only until its overlap window ends: so does its cache entry.
+        until = None if key.secret_hash == auth_service.sha256(publishable) else key.previous_valid_until
+        cache.actors.put(publishable, version, (until, actor))
     return actor
 
 
@@ -114,6 +114,15 @@ def _content_session(request: Request, actor: CurrentActor) -> Iterator[Session]
 
 
 ContentSession = Annotated[Session, Depends(_content_session, scope="function")]
+
+
+def _no_store(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+
+
+# On every route whose answer carries a secret (a login token, an API key or webhook secret): no cache
+# keeps it, and the idempotency store keeps only "done" (a retry gets 409 idempotency-secret-withheld).
+SECRET_BEARING = Depends(_no_store)
 
 
 def require(*scopes: Scope) -> Callable[[Actor], Actor]:

@@ -35,6 +35,7 @@ class ErrorCode(StrEnum):
     invalid_state_transition = "invalid-state-transition"
     idempotency_key_reused = "idempotency-key-reused"
     idempotency_request_in_progress = "idempotency-request-in-progress"
+    idempotency_secret_withheld = "idempotency-secret-withheld"
     payload_too_large = "payload-too-large"
     unsupported_media_type = "unsupported-media-type"
     rate_limited = "rate-limited"
@@ -122,6 +123,10 @@ class PayloadTooLarge(AppError):
 
 class UnsupportedMediaType(AppError):
     status, code = 415, ErrorCode.unsupported_media_type
+
+
+class RateLimited(AppError):
+    status, code = 429, ErrorCode.rate_limited
 
 
 class ServiceUnavailable(AppError):

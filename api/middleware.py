@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids and access logs, and rate limiting per API key / token / IP."""
+"""ASGI middleware: request ids and access logs, and rate limiting per verified API key / token, else IP."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import MutableMapping
-from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.counters import Counters
 from api.errors import ErrorCode, problem_response
 from api.logs import reset_request_id, set_request_id
 
@@ -70,59 +70,100 @@ class RequestContextMiddleware:
             reset_request_id(token)
 
 
-def client_identity(scope: Scope) -> str:
-    """Who to count a request against: its API key or token (hashed), else its IP address."""
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than {limit:,} bytes.")
+
+
+class BodySizeLimitMiddleware:
+    """Caps request bodies before anything reads them (authentication included): a declared
+    Content-Length over the limit is refused at once; a streamed body is counted as it arrives and
+    refused once it passes the limit. 413 problem either way. Some paths (uploads) have a limit of their own."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, path_limits: dict[str, int] | None = None) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.path_limits = path_limits or {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.path_limits.get(scope["path"], self.max_bytes)
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._refuse(scope, receive, send, limit)
+            return
+        received = 0
+        response_started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if response_started:
+                raise
+            await self._refuse(scope, receive, send, limit)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        await problem_response(
+            413,
+            ErrorCode.payload_too_large,
+            detail=f"The request body is larger than {limit:,} bytes.",
+            instance=scope["path"],
+            headers={"Connection": "close"},
+        )(scope, receive, send)
+
+
+def credential_digest(scope: Scope) -> str | None:
+    """A short hash of the API key or token the request carries (verified or not), if any."""
     headers = Headers(scope=scope)
     credential = headers.get("authorization") or headers.get("x-publishable-api-key")
-    if credential:
-        return "cred:" + hashlib.sha256(credential.encode()).hexdigest()[:32]
+    return hashlib.sha256(credential.encode()).hexdigest()[:32] if credential else None
+
+
+def client_ip(scope: Scope) -> str:
     client = scope.get("client")
-    return "ip:" + (client[0] if client else "unknown")
+    return client[0] if client else "unknown"
 
 
-class InProcessWindowCounter:
-    """Fixed one-minute windows kept in this process: the fallback when no Redis is configured."""
-
-    def __init__(self) -> None:
-        self._counts: MutableMapping[tuple[str, int], int] = {}
-        self._window = 0
-
-    async def hit(self, identity: str, window: int) -> int:
-        if window != self._window:
-            self._counts.clear()
-            self._window = window
-        count = self._counts.get((identity, window), 0) + 1
-        self._counts[(identity, window)] = count
-        return count
+def client_identity(scope: Scope) -> str:
+    """The caller as the idempotency store keys it: its credential (hashed), else its IP address."""
+    digest = credential_digest(scope)
+    return "cred:" + digest if digest else "ip:" + client_ip(scope)
 
 
-class RedisWindowCounter:
-    def __init__(self, url: str) -> None:
-        import redis.asyncio as redis_async
+# A credential that authenticated a request recently has a budget of its own; any other value (unknown,
+# junk, expired) is counted against the caller's IP, so a fresh junk value per request buys nothing.
+VERIFIED_CREDENTIAL_TTL_SECONDS = 600
 
-        self._redis: Any = redis_async.from_url(url)
-        self._fallback = InProcessWindowCounter()
 
-    async def hit(self, identity: str, window: int) -> int:
-        key = f"ratelimit:{identity}:{window}"
-        try:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.incr(key)
-                pipe.expire(key, 120)
-                count, _ = await pipe.execute()
-            return int(count)
-        except Exception:  # Redis down: keep limiting in-process rather than failing requests.
-            log.warning("redis unavailable for rate limiting; using the in-process counter")
-            return await self._fallback.hit(identity, window)
+def _verified_key(digest: str) -> str:
+    return "verified:" + digest
 
 
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, limit_per_minute: int, redis_url: str | None) -> None:
+    """Fixed one-minute windows per verified credential, else per IP address."""
+
+    def __init__(self, app: ASGIApp, limit_per_minute: int, counters: Counters) -> None:
         self.app = app
         self.limit = limit_per_minute
-        self.counter: InProcessWindowCounter | RedisWindowCounter = (
-            RedisWindowCounter(redis_url) if redis_url else InProcessWindowCounter()
-        )
+        self.counters = counters
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
@@ -130,7 +171,10 @@ class RateLimitMiddleware:
             return
         now = time.time()
         window = int(now // 60)
-        count = await self.counter.hit(client_identity(scope), window)
+        digest = credential_digest(scope)
+        verified = digest is not None and await self.counters.get(_verified_key(digest)) > 0
+        identity = "cred:" + digest if verified and digest else "ip:" + client_ip(scope)
+        count = await self.counters.incr(f"ratelimit:{identity}:{window}", 120)
         remaining = max(self.limit - count, 0)
         reset_in = max(int((window + 1) * 60 - now), 1)
         if count > self.limit:
@@ -152,4 +196,8 @@ class RateLimitMiddleware:
                 headers["RateLimit-Reset"] = str(reset_in)
             await send(message)
 
+        state = scope.setdefault("state", {})
         await self.app(scope, receive, send_with_headers)
+        actor = state.get("actor")
+        if digest is not None and not verified and actor is not None and actor.authenticated:
+            await self.counters.set(_verified_key(digest), 1, VERIFIED_CREDENTIAL_TTL_SECONDS)

@@ -58,13 +58,14 @@ def seed_content_and_sync(database: Database, settings: Settings, echo: Callable
     """Branded tenants, pages, posts, menus, categories and product content for the demo vendors, the
     internal sync subscriptions, and a first full sync of both stores through the sync mapping."""
     with database.transaction(Domain.commerce) as session:
-        vendors = [
-            {"id": v.id, "name": v.name, "slug": v.slug}
-            for v in session.scalars(select(Vendor).where(Vendor.status == VendorStatus.approved).order_by(Vendor.slug))
-        ]
         products = [
             {"id": p.id, "vendor_id": p.vendor_id, "title": p.title, "handle": p.handle, "status": p.status}
             for p in session.scalars(select(Product).order_by(Product.id))
+        ]
+        vendors = [
+            {"id": v.id, "name": v.name, "slug": v.slug,
+             "product_ids": [p["id"] for p in products if p["vendor_id"] == v.id and p["status"] == "published"]}
+            for v in session.scalars(select(Vendor).where(Vendor.status == VendorStatus.approved).order_by(Vendor.slug))
         ]
         sync_service.ensure_internal_subscriptions(session, settings)
     seed_content(database, vendors, settings)

@@ -54,6 +54,9 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         redis_url=None,
         data_dir=tmp_path_factory.mktemp("data"),
         rate_limit_per_minute=100_000,
+        login_attempts_per_ip_per_minute=100_000,
+        # The tests' own receivers listen on loopback.
+        webhook_allowed_networks=["127.0.0.1/32"],
         _env_file=None,
     )
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from api.auth.models import ApiKey, Role
 from api.db import Database, Domain
+from api.regions.models import Region
 from tests.conftest import assert_problem
 
 
@@ -19,15 +20,16 @@ def _count_keys(database: Database) -> int:
 def test_retry_with_the_same_key_and_body_returns_the_first_answer(
     client: TestClient, database: Database, admin_headers: dict[str, str]
 ) -> None:
-    headers = {**admin_headers, "Idempotency-Key": "create-key-1"}
-    body = {"name": "storefront", "kind": "publishable"}
-    first = client.post("/admin/api-keys", json=body, headers=headers)
-    retry = client.post("/admin/api-keys", json=body, headers=headers)
-    assert first.status_code == retry.status_code == 201
+    headers = {**admin_headers, "Idempotency-Key": "create-region-1"}
+    body = {"name": "Europe", "currency_code": "EUR", "tax_rate": "0.2000", "countries": ["DE"]}
+    first = client.post("/admin/regions", json=body, headers=headers)
+    retry = client.post("/admin/regions", json=body, headers=headers)
+    assert first.status_code == retry.status_code == 201, first.text
     assert retry.json() == first.json()
     assert retry.headers["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first.headers
-    assert _count_keys(database) == 1
+    with database.transaction(Domain.commerce) as session:
+        assert session.scalar(select(func.count()).select_from(Region)) == 1
 
 
 def test_same_key_with_another_body_is_422_and_changes_nothing(

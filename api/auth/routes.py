@@ -7,7 +7,6 @@ from fastapi import APIRouter, Body, Depends, Request, Response
 from api.audit import service as audit
 from api.auth import service
 from api.auth.actor import Actor, ActorKind
-from api.auth.models import Role
 from api.auth.schemas import (
     ActorOut,
     ApiKeyIn,
@@ -20,15 +19,37 @@ from api.auth.schemas import (
     UserOut,
 )
 from api.auth.scopes import Scope
-from api.deps import AppSettings, CommerceSession, CurrentActor, bearer_credential, require
-from api.errors import Unauthorized, ValidationFailed
+from api.auth.throttle import LoginThrottle, login_throttle, throttled_login
+from api.deps import SECRET_BEARING, AppSettings, CommerceSession, CurrentActor, bearer_credential, require
+from api.errors import Unauthorized
+from api.middleware import client_ip
 
 router = APIRouter(tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenOut, summary="Log in with email and password")
-def log_in(body: LoginIn, session: CommerceSession, settings: AppSettings) -> TokenOut:
-    raw, token, user = service.login(session, body.email, body.password, settings.token_ttl_seconds)
+@router.post(
+    "/auth/token",
+    response_model=TokenOut,
+    dependencies=[SECRET_BEARING],
+    summary="Log in with email and password",
+    description="Limited per account and per IP address; repeated failures lock the account for a growing "
+    "time (429 with Retry-After).",
+)
+async def log_in(
+    body: LoginIn,
+    request: Request,
+    session: CommerceSession,
+    settings: AppSettings,
+    throttle: Annotated[LoginThrottle, Depends(login_throttle)],
+) -> TokenOut:
+    raw, token, user = await throttled_login(
+        throttle,
+        session,
+        email=body.email,
+        password=body.password,
+        ip=client_ip(request.scope),
+        ttl_seconds=settings.token_ttl_seconds,
+    )
     return TokenOut(access_token=raw, expires_at=token.expires_at, user=UserOut.model_validate(user))
 
 
@@ -65,10 +86,8 @@ def create_staff_user(
     session: CommerceSession,
     actor: Annotated[Actor, Depends(require(Scope.admin_write))],
 ) -> UserOut:
-    if body.role not in (Role.admin, Role.finance):
-        raise ValidationFailed("Staff users are admins or finance; customers and vendors register themselves.")
-    user = service.create_user(
-        session, email=body.email, password=body.password, role=body.role, full_name=body.full_name
+    user = service.create_staff_user(
+        session, actor, email=body.email, password=body.password, role=body.role, full_name=body.full_name
     )
     audit.record(session, actor, "user.created", "user", user.id, {"email": user.email, "role": body.role})
     return UserOut.model_validate(user)
@@ -82,7 +101,11 @@ def list_api_keys(
 
 
 @admin.post(
-    "/api-keys", response_model=ApiKeyWithSecretOut, status_code=201, summary="Create a key; its secret is shown once"
+    "/api-keys",
+    response_model=ApiKeyWithSecretOut,
+    status_code=201,
+    summary="Create a key; its secret is shown once",
+    dependencies=[SECRET_BEARING],
 )
 def create_api_key(
     body: ApiKeyIn,
@@ -98,6 +121,7 @@ def create_api_key(
     "/api-keys/{key_id}/rotate",
     response_model=ApiKeyWithSecretOut,
     summary="Issue a new secret; the old one stays valid for the overlap window",
+    dependencies=[SECRET_BEARING],
 )
 def rotate_api_key(
     key_id: str,
@@ -111,7 +135,7 @@ def rotate_api_key(
         if body is not None and body.overlap_seconds is not None
         else settings.api_key_rotation_overlap_seconds
     )
-    key, secret, old_valid_until = service.rotate_api_key(session, key_id, overlap)
+    key, secret, old_valid_until = service.rotate_api_key(session, actor, key_id, overlap)
     audit.record(
         session, actor, "api_key.rotated", "api_key", key.id, {"previous_valid_until": old_valid_until.isoformat()}
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -47,6 +48,26 @@ def _password_matches(password_hash: str, password: str) -> bool:
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
+
+
+def ensure_within_scopes(actor: Actor, scopes: Iterable[Scope | str]) -> None:
+    """The one rule for grants: nothing an actor creates, grants or rotates may carry a scope it lacks."""
+    beyond_actor = {Scope(s) for s in scopes} - actor.scopes
+    if beyond_actor:
+        raise Forbidden(f"You cannot grant scopes you do not hold: {sorted(s.value for s in beyond_actor)}.")
+
+
+STAFF_ROLES = (Role.admin, Role.finance)
+
+
+def create_staff_user(
+    session: Session, actor: Actor, *, email: str, password: str, role: Role, full_name: str | None
+) -> User:
+    """An admin or finance user; the caller must already hold every scope the role carries."""
+    if role not in STAFF_ROLES:
+        raise ValidationFailed("Staff users are admins or finance; customers and vendors register themselves.")
+    ensure_within_scopes(actor, ROLE_SCOPES[role])
+    return create_user(session, email=email, password=password, role=role, full_name=full_name)
 
 
 def create_user(
@@ -177,9 +198,7 @@ def create_api_key(
         not_grantable = set(scopes) - GRANTABLE_SECRET_SCOPES
         if not_grantable:
             raise ValidationFailed(f"These scopes cannot be granted to a key: {sorted(not_grantable)}.")
-        beyond_actor = set(scopes) - actor.scopes
-        if beyond_actor:
-            raise Forbidden(f"You cannot grant scopes you do not hold: {sorted(beyond_actor)}.")
+        ensure_within_scopes(actor, scopes)
         granted = sorted(set(scopes))
     secret = _new_secret(kind)
     key = ApiKey(
@@ -205,9 +224,13 @@ def get_api_key(session: Session, key_id: str, *, for_update: bool = False) -> A
     return key
 
 
-def rotate_api_key(session: Session, key_id: str, overlap_seconds: int) -> tuple[ApiKey, str, datetime]:
-    """Issue a new secret; the current one stays valid for `overlap_seconds` (an older one ends now)."""
+def rotate_api_key(
+    session: Session, actor: Actor, key_id: str, overlap_seconds: int
+) -> tuple[ApiKey, str, datetime]:
+    """Issue a new secret; the current one stays valid for `overlap_seconds` (an older one ends now).
+    The new secret is handed to the caller, so the caller must hold every scope the key carries."""
     key = get_api_key(session, key_id, for_update=True)
+    ensure_within_scopes(actor, key.scopes)
     if key.revoked_at is not None:
         raise Conflict("A revoked key cannot be rotated.")
     now = utcnow()
@@ -228,6 +251,13 @@ def revoke_api_key(session: Session, key_id: str) -> ApiKey:
     key.revoked_at = utcnow()
     session.flush()
     return key
+
+
+def list_staff_users(session: Session) -> list[User]:
+    """Platform admins and finance users, newest first."""
+    return list(session.scalars(
+        select(User).where(User.role.in_([Role.admin, Role.finance])).order_by(User.created_at.desc(), User.id)
+    ))
 
 
 def list_api_keys(session: Session) -> list[ApiKey]:

@@ -1,5 +1,9 @@
 """`Idempotency-Key` on mutating POSTs: a retry with the same key and body gets the first answer back;
-the same key with another body is a 422; a retry while the first is still running is a 409."""
+the same key with another body is a 422; a retry while the first is still running is a 409.
+
+An answer that carries a secret (marked `Cache-Control: no-store` by its route) is never stored: the key is
+remembered as done, and a retry gets 409 `idempotency-secret-withheld` (the operation is not run twice, and
+the secret is not replayed). Rows expire after the TTL and each client keeps at most its newest N keys."""
 
 from __future__ import annotations
 
@@ -23,10 +27,11 @@ _NOT_REMEMBERED = {401, 403, 429}
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, database: Database, ttl_seconds: int) -> None:
+    def __init__(self, app: ASGIApp, database: Database, ttl_seconds: int, max_per_client: int) -> None:
         self.app = app
         self.database = database
         self.ttl_seconds = ttl_seconds
+        self.max_per_client = max_per_client
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = Headers(scope=scope).get(HEADER) if scope["type"] == "http" else None
@@ -59,6 +64,7 @@ class IdempotencyMiddleware:
             method="POST",
             path=path,
             ttl_seconds=self.ttl_seconds,
+            max_per_client=self.max_per_client,
         )
         if claim.outcome is ClaimOutcome.mismatch:
             await problem_response(
@@ -75,6 +81,18 @@ class IdempotencyMiddleware:
                 detail="A request with this Idempotency-Key is still being processed; retry shortly.",
                 instance=path,
                 headers={"Retry-After": "1"},
+            )(scope, receive, send)
+            return
+        if claim.outcome is ClaimOutcome.secret_withheld:
+            location = dict(claim.headers or []).get("location")
+            await problem_response(
+                409,
+                ErrorCode.idempotency_secret_withheld,
+                detail="The request with this Idempotency-Key already succeeded, but its answer carried a secret, "
+                "which is never stored; it is not run again. Use a new key to make a new request.",
+                instance=path,
+                headers={"Location": location} if location else None,
+                extra={"original_status": claim.status_code},
             )(scope, receive, send)
             return
         if claim.outcome is ClaimOutcome.replay:
@@ -95,17 +113,20 @@ class IdempotencyMiddleware:
             return await receive()
 
         status = 500
+        secret_bearing = False
         kept_headers: list[list[str]] = []
         chunks: list[bytes] = []
 
         async def capture(message: Message) -> None:
-            nonlocal status
+            nonlocal status, secret_bearing
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = message.get("headers", [])
+                secret_bearing = any(k.lower() == b"cache-control" and b"no-store" in v.lower() for k, v in headers)
                 kept_headers.extend(
                     [k.decode("latin-1"), v.decode("latin-1")]
-                    for k, v in message.get("headers", [])
-                    if k.lower() in _KEPT_HEADERS
+                    for k, v in headers
+                    if k.lower() in _KEPT_HEADERS and not (secret_bearing and k.lower() != b"location")
                 )
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
@@ -127,4 +148,5 @@ class IdempotencyMiddleware:
                 status_code=status,
                 headers=kept_headers,
                 body=b"".join(chunks),
+                secret_withheld=secret_bearing,
             )

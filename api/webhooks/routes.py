@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Depends
 from api.audit import service as audit
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
-from api.deps import AppSettings, CommerceSession, require
+from api.deps import SECRET_BEARING, AppSettings, CommerceSession, require
 from api.pagination import Limit, Offset, Page
 from api.webhooks import service
 from api.webhooks.models import DeliveryStatus
@@ -66,7 +66,11 @@ def list_subscriptions(session: CommerceSession, _: AdminReader) -> list[Subscri
 
 
 @router.post(
-    "", response_model=SubscriptionWithSecretOut, status_code=201, summary="Subscribe a URL to outbox events"
+    "",
+    response_model=SubscriptionWithSecretOut,
+    status_code=201,
+    summary="Subscribe a URL to outbox events",
+    dependencies=[SECRET_BEARING],
 )
 def create_subscription(
     body: SubscriptionIn, session: CommerceSession, settings: AppSettings, actor: AdminWriter
@@ -94,10 +98,10 @@ def get_subscription(subscription_id: str, session: CommerceSession, _: AdminRea
 
 @router.patch("/{subscription_id}", response_model=SubscriptionOut, summary="Change URL, topics or pause it")
 def update_subscription(
-    subscription_id: str, body: SubscriptionPatch, session: CommerceSession, actor: AdminWriter
+    subscription_id: str, body: SubscriptionPatch, session: CommerceSession, settings: AppSettings, actor: AdminWriter
 ) -> SubscriptionOut:
     changes = subscription_changes(body)
-    subscription = service.update_subscription(session, subscription_id, changes)
+    subscription = service.update_subscription(session, settings, subscription_id, changes)
     audit.record(
         session, actor, "webhook.updated", "webhook_subscription", subscription.id, {"fields": sorted(changes)}
     )
@@ -105,7 +109,10 @@ def update_subscription(
 
 
 @router.post(
-    "/{subscription_id}/rotate-secret", response_model=SubscriptionWithSecretOut, summary="Issue a new signing secret"
+    "/{subscription_id}/rotate-secret",
+    response_model=SubscriptionWithSecretOut,
+    summary="Issue a new signing secret",
+    dependencies=[SECRET_BEARING],
 )
 def rotate_secret(
     subscription_id: str, session: CommerceSession, settings: AppSettings, actor: AdminWriter

@@ -24,10 +24,10 @@ from api import crypto
 from api.clock import utcnow
 from api.config import Settings
 from api.db import Database, Domain
-from api.errors import Conflict, NotFound, ValidationFailed
+from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.outbox.models import CommerceOutboxEvent, ContentOutboxEvent, OutboxColumns
 from api.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
-from connectors.webhooks import signing
+from connectors.webhooks import addresses, signing
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ def create_subscription(
 ) -> tuple[WebhookSubscription, str]:
     if secret is not None and not signing.is_valid_secret(secret):
         raise ValidationFailed("A webhook secret looks like `whsec_` followed by base64.")
+    check_destination(settings, url)
     secret = secret or signing.new_secret()
     subscription = WebhookSubscription(
         url=url,
@@ -70,6 +71,17 @@ def create_subscription(
     return subscription, secret
 
 
+def check_destination(settings: Settings, url: str) -> None:
+    """422 for a URL aimed at a private, loopback, link-local or metadata address (unless allow-listed)."""
+    try:
+        addresses.check_url(url, settings.webhook_allowed_networks)
+    except addresses.BlockedAddress as exc:
+        raise ValidationFailed(
+            f"Webhooks may only be sent to public addresses: {exc}",
+            errors=[FieldError(field="url", message="not a public address")],
+        ) from None
+
+
 def get_subscription(session: Session, subscription_id: str) -> WebhookSubscription:
     subscription = session.get(WebhookSubscription, subscription_id)
     if subscription is None:
@@ -81,8 +93,12 @@ def list_subscriptions(session: Session) -> list[WebhookSubscription]:
     return list(session.scalars(select(WebhookSubscription).order_by(WebhookSubscription.created_at)))
 
 
-def update_subscription(session: Session, subscription_id: str, changes: dict[str, Any]) -> WebhookSubscription:
+def update_subscription(
+    session: Session, settings: Settings, subscription_id: str, changes: dict[str, Any]
+) -> WebhookSubscription:
     subscription = get_subscription(session, subscription_id)
+    if changes.get("url") is not None:
+        check_destination(settings, changes["url"])
     for field, value in changes.items():
         setattr(subscription, field, value)
     session.flush()
@@ -255,19 +271,32 @@ class Dispatcher:
         headers = {"content-type": "application/json", **signing.signed_headers(secret, delivery.event_id, now, body)}
         delivery.attempts += 1
         delivery.last_attempt_at = now
+        # Only the status code or the class of the error is kept: never the receiver's answer, which
+        # anyone with admin:read could otherwise read back.
         error: str | None = None
         try:
-            response = self.http.post(url, content=body, headers=headers, timeout=self.settings.webhook_timeout_seconds)
+            target = addresses.pin(url, self.settings.webhook_allowed_networks)
+            response = self.http.post(
+                target.url,
+                content=body,
+                headers={**headers, **target.headers},
+                extensions=target.extensions,
+                timeout=self.settings.webhook_timeout_seconds,
+                follow_redirects=False,
+            )
             delivery.last_status_code = response.status_code
             if 200 <= response.status_code < 300:
                 delivery.status = DeliveryStatus.delivered
                 delivery.delivered_at = utcnow()
                 delivery.last_error = None
                 return
-            error = f"HTTP {response.status_code}: {response.text[:200]}"
+            error = f"HTTP {response.status_code}"
+        except addresses.BlockedAddress:
+            delivery.last_status_code = None
+            error = "BlockedAddress: not a public address"
         except httpx.HTTPError as exc:
             delivery.last_status_code = None
-            error = f"{exc.__class__.__name__}: {exc}"[:1000]
+            error = exc.__class__.__name__
         delivery.last_error = error
         if delivery.attempts >= self.settings.webhook_max_attempts:
             delivery.status = DeliveryStatus.dead

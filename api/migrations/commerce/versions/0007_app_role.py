@@ -1,7 +1,7 @@
 """app role: the API connects as `marketplace_app`, which owns nothing and holds only what it needs
 
 Revision ID: 0007_app_role
-Revises: 0006_sync
+Revises: 0007_cache_notify_commerce
 Create Date: 2026-11-29 06:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from api.db_roles import grant_app_role_sql, revoke_app_role_sql
 
 revision: str = "0007_app_role"
-down_revision: str | None = "0006_sync"
+down_revision: str | None = "0007_cache_notify_commerce"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
