@@ -113,7 +113,7 @@ def world(market: Market, make_tenant: Callable[..., TenantCtx], admin_headers: 
     product_b = market.ok(client.get("/vendor/products", headers=b_headers))["items"][0]["id"]
     customer_b = market.customer_headers()
     order = market.buy([(variant_b, 1)], headers=customer_b)
-    market.capture(order["id"])
+    market.settle(order["id"])
     payout = market.ok(client.post("/vendor/payouts/request", json={"amount": 5000}, headers=b_headers), 201)
     tier = market.ok(client.post("/vendor/volume-pricing", json={"variant_id": variant_b, "currency_code": "EUR",
                                                                  "min_quantity": 10, "unit_price": 40_000},

@@ -23,6 +23,7 @@ from assets.dbt import DBT_ASSETS
 from orchestration.resources import StoresResource, build_dbt_resource
 from tests.b2b.conftest import Market, market
 from tests.commerce.conftest import customer_headers, shop, store_headers
+from tests.conftest import owner_urls
 from tests.web.conftest import sign_in
 from tests.web.test_console import browser_session
 
@@ -30,7 +31,8 @@ __all__ = ["customer_headers", "market", "shop", "store_headers"]
 
 
 def stores(database: Database) -> StoresResource:
-    return StoresResource(commerce_url=database.urls.commerce, content_url=database.urls.content)
+    urls = owner_urls(database.urls)  # Dagster runs as the owner
+    return StoresResource(commerce_url=urls.commerce, content_url=urls.content)
 
 
 def test_finance_drills_down_approves_pays_and_exports(
