@@ -12,15 +12,15 @@ a run's total (per vendor and currency: a statement line) or a payout.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from api.commission_runs.models import CommissionRun, PayoutBatchRun
-from api.commission_runs.service import get_run
-from api.commissions.models import CommissionLine, CommissionRule, LineType
+from api.commission_runs.service import get_run, run_lines
+from api.commissions.models import CommissionLine, CommissionRule
 from api.errors import NotFound
 from api.orders.models import Order, OrderLineItem, VendorOrder
 from api.payments.models import Refund
@@ -51,25 +51,7 @@ def _answer(session: Session, lines: list[CommissionLine], **head: Any) -> dict[
 
 def run_lineage(session: Session, run_id: str, vendor_id: str | None, currency: str | None) -> dict[str, Any]:
     run = get_run(session, run_id)
-    start = datetime.combine(run.period_start, time.min, tzinfo=UTC)
-    end = datetime.combine(run.period_end + timedelta(days=1), time.min, tzinfo=UTC)
-    statement = (
-        select(CommissionLine)
-        .join(Order, Order.id == CommissionLine.order_id)
-        .join(VendorOrder, VendorOrder.id == CommissionLine.vendor_order_id)
-        .outerjoin(Refund, Refund.id == CommissionLine.refund_id)
-        .where(or_(
-            and_(CommissionLine.type == LineType.sale, Order.created_at >= start, Order.created_at < end),
-            and_(CommissionLine.refund_id.is_not(None), Refund.created_at >= start, Refund.created_at < end),
-            and_(CommissionLine.type == LineType.cancellation, CommissionLine.refund_id.is_(None),
-                 VendorOrder.canceled_at >= start, VendorOrder.canceled_at < end),
-        ))
-    )
-    if vendor_id is not None:
-        statement = statement.where(CommissionLine.vendor_id == vendor_id)
-    if currency is not None:
-        statement = statement.where(CommissionLine.currency_code == currency)
-    lines = list(session.scalars(statement.order_by(CommissionLine.created_at, CommissionLine.id)))
+    lines = list(session.scalars(run_lines(run, vendor_id=vendor_id, currency=currency)))
     return _answer(session, lines, subject="commission_run", id=run.id, vendor_id=vendor_id, currency_code=currency)
 
 
