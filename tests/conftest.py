@@ -116,6 +116,19 @@ def database(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]:
     database.dispose()
 
 
+def owner_urls(urls: DatabaseUrls) -> DatabaseUrls:
+    """The URLs of the same databases as the owner (the test server's user): what Dagster and dbt connect as,
+    where a test only has the app-role `database` at hand."""
+    server = make_url(SERVER_URL)
+
+    def owner(url: str) -> str:
+        return make_url(url).set(username=server.username, password=server.password).render_as_string(
+            hide_password=False
+        )
+
+    return DatabaseUrls(commerce=owner(urls.commerce), content=owner(urls.content))
+
+
 @pytest.fixture(scope="session")
 def owner_database(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]:
     """The stores as their owner (migrations, dbt, Dagster): for emptying tables and looking behind RLS."""

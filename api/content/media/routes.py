@@ -13,7 +13,7 @@ from api.content.media import service
 from api.content.media.collection import COLLECTION
 from api.content.service import load_writable, readable_row
 from api.deps import AppSettings, CommerceSession, ContentSession, require
-from api.errors import NotFound
+from api.errors import NotFound, problem_responses
 from connectors.storage import Storage, StorageNotFound, storage_from_settings
 
 router = APIRouter(tags=["content"])
@@ -33,7 +33,12 @@ def get_storage(request: Request) -> Storage:
 AppStorage = Annotated[Storage, Depends(get_storage)]
 
 
-@router.post("/api/media", status_code=201, summary="Upload an image (JPEG, PNG, WebP, GIF) or a PDF")
+@router.post(
+    "/api/media",
+    status_code=201,
+    summary="Upload an image (JPEG, PNG, WebP, GIF) or a PDF",
+    responses=problem_responses(413, 415),
+)
 def upload_media(
     session: ContentSession,
     commerce: CommerceSession,
