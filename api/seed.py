@@ -16,7 +16,7 @@ from api.auth.models import ApiKey, ApiKeyKind, Role, User
 from api.auth.scopes import ROLE_SCOPES
 from api.catalog.models import Product
 from api.commerce_seed import seed_catalog, seed_orders
-from api.config import Settings
+from api.config import InsecureSettings, Settings
 from api.content.seed import seed_content, seed_product_content
 from api.db import Database, Domain
 from api.sync import runner as sync_runner
@@ -83,6 +83,8 @@ def seed_content_and_sync(database: Database, settings: Settings, echo: Callable
 def seed_foundation(database: Database, settings: Settings, echo: Callable[[str], None] = print) -> DemoCredentials:
     """Users, the storefront key, the catalog and the content: enough for the store, the pages and the
     portals to answer. The order history comes after (`seed_history`)."""
+    if settings.environment == "production":
+        raise InsecureSettings("Demo data (users with a published demo password) is never seeded in production.")
     data_dir = settings.data_dir
     credentials_file = data_dir / "demo-credentials.json"
     with database.transaction(Domain.commerce) as session:
