@@ -18,6 +18,7 @@ from api.config import Settings
 from api.db import Database
 from connectors.payouts import PayoutError, StripeConnectProvider
 from tests.b2b.conftest import Market
+from tests.conftest import PASSWORD
 
 API_KEY = "sk_test_connect"
 
@@ -84,7 +85,8 @@ def test_finance_approval_pays_through_stripe_connect(market: Market) -> None:
     results = {}
     for account in ("acct_vendor", "acct_closed"):
         _, headers, variant = market.seller(price=10_000)
-        market.ok(client.patch("/vendor/me", json={"stripe_account_id": account}, headers=headers))
+        market.ok(client.patch("/vendor/me", json={"stripe_account_id": account, "current_password": PASSWORD},
+                               headers=headers))
         market.buy([(variant, 1)])
         payout = market.ok(client.post("/vendor/payouts/request", json={"amount": 5000}, headers=headers), 201)
         results[account] = (market.ok(client.post(f"/admin/payouts/{payout['id']}/approve", headers=finance)),

@@ -9,9 +9,10 @@ from pathlib import PurePosixPath
 from typing import Annotated, Any
 
 from pydantic import StringConstraints
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.content.access import Access
+from api.content.access import Access, active_tenants
 from api.content.common import PatchInput, ensure_exist, flush_unique, iso
 from api.content.media import images
 from api.content.media.models import Media
@@ -60,6 +61,13 @@ def to_doc(media: Media, editable: bool = False) -> dict[str, Any]:
         "createdAt": iso(media.created_at),
         "updatedAt": iso(media.updated_at),
     }
+
+
+def is_public(session: Session, media: Media) -> bool:
+    """Anyone may read it: platform media, or media of an active tenant."""
+    if media.tenant_id is None:
+        return True
+    return session.scalar(select(active_tenants().where(Tenant.id == media.tenant_id).exists())) is True
 
 
 def _clean_filename(filename: str) -> str:
