@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: install demo test lint dbt-parse bench clean
+.PHONY: install demo test lint chromium dbt-parse bench clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,18 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
+	$(BIN)/deptry .
 
-test: lint
+# The browser tests drive Debian's Chromium; install it from apt when missing (never `playwright install`).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
+
+test: lint chromium
 	$(BIN)/pytest
+
+# Every DESIGN §11 target in one table (BENCH_ARGS=--quick for the API rows only).
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -10,6 +13,8 @@ from api.audit.routes import router as audit_router
 from api.auth.routes import admin as auth_admin_router
 from api.auth.routes import router as auth_router
 from api.auth.throttle import LoginThrottle
+from api.cache import ReadCache
+from api.cache_events import start_listeners
 from api.carts import routes as carts_routes
 from api.catalog import routes as catalog_routes
 from api.commission_runs import routes as commission_runs_routes
@@ -22,6 +27,7 @@ from api.content.routes import router as content_router
 from api.counters import counters_for
 from api.customers import routes as customers_routes
 from api.db import Database
+from api.docs import install_offline_docs
 from api.errors import PROBLEM_RESPONSES, install_error_handlers
 from api.health.routes import router as health_router
 from api.idempotency.middleware import IdempotencyMiddleware
@@ -42,6 +48,7 @@ from api.sync.routes import router as sync_router
 from api.vendor_portal import routes as vendor_portal_routes
 from api.vendors import routes as vendors_routes
 from api.volume_pricing import routes as volume_pricing_routes
+from api.web import install as install_web_pages
 from api.webhooks.routes import router as webhooks_router
 
 OPENAPI_TAGS = [
@@ -87,6 +94,7 @@ COMMERCE_ROUTERS = (
     vendor_portal_routes.router,
     companies_routes.store,
     companies_routes.admin,
+    companies_routes.platform_approvals,
     quotes_routes.store,
     quotes_routes.admin,
     volume_pricing_routes.store,
@@ -107,16 +115,33 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or get_settings()
     ensure_fit_for_environment(settings)
     database = database or Database.from_settings(settings)
+    read_cache = ReadCache()
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Cached answers are served only while these listeners hear every change (api/cache_events.py).
+        listeners = start_listeners(database.urls, read_cache.versions)
+        try:
+            yield
+        finally:
+            for listener in listeners:
+                listener.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Marketplace API",
         version="0.1.0",
         description="Multi-tenant B2B marketplace: store, vendor, admin and content APIs. "
         "Errors are RFC 9457 problem details.",
         openapi_tags=OPENAPI_TAGS,
         responses=PROBLEM_RESPONSES,
+        docs_url=None,
+        redoc_url=None,
     )
+    install_offline_docs(app)
     app.state.settings = settings
     app.state.db = database
+    app.state.read_cache = read_cache
 
     install_error_handlers(app)
     for router in (
@@ -133,6 +158,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
     for router in (content_pages_router, content_media_router, content_router):
         app.include_router(router)
+    install_web_pages(app, settings)
 
     # Added last runs first: security headers, request id, CORS (when configured), body size cap, rate
     # limit, then idempotency.

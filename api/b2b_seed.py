@@ -25,6 +25,7 @@ from api.companies.models import CompanyApproval, CompanyRole, CompanyStatus
 from api.companies.schemas import CompanyAdminUpdate, CompanyRegisterIn, EmployeeIn
 from api.customers.schemas import AddressIn
 from api.orders.models import Order
+from api.payouts import balance as balances
 from api.payouts import service as payouts
 from api.quotes import service as quotes
 from api.quotes.models import Quote, QuoteStatus
@@ -137,10 +138,13 @@ def seed_b2b(session: Session, echo: Callable[[str], None]) -> None:
             session.execute(update(Quote).where(Quote.id == quote.id).values(expires_at=utcnow()))
             quotes.get_quote(session, quotes.all_quotes(), quote.id)
 
-    # Payouts in every state, from vendors' earnings.
+    # Payouts in every state, from what vendors may be paid (captured money of approved commission runs: none
+    # until finance approves the first runs, so a fresh demo has no payouts).
     sellers = list(session.scalars(select(Vendor).where(Vendor.status == VendorStatus.approved).order_by(Vendor.slug)))
     for vendor, outcome in zip(sellers, ("paid", "requested", "rejected", "failed"), strict=False):
-        available = payouts.balance(session, vendor.id, "EUR")
+        available = balances.balance(session, vendor.id, "EUR").available
+        if available < 2:
+            continue
         payout = payouts.create_payout(session, vendor.id, available // 2, "EUR", minimum_amount=0)
         if outcome == "paid":
             payouts.approve(session, ManualPayoutProvider(), payout.id, None)

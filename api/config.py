@@ -18,6 +18,7 @@ DEFAULT_PAGE_CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+DEFAULT_MEDIA_MAX_IMAGE_PIXELS = 16_000_000
 # Answers that are not pages (JSON, files) may load nothing and be framed by nobody.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
@@ -40,6 +41,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     commerce_database_url: str | None = None
     content_database_url: str | None = None
+    # The API connects as the login role `marketplace_app` (created by the migrations; it owns nothing and
+    # is subject to row-level security) on the same servers; its password, when the server wants one.
+    app_database_password: str | None = None
     redis_url: str | None = None
     data_dir: Path = PROJECT_ROOT / ".data"
 
@@ -63,21 +67,28 @@ class Settings(BaseSettings):
     idempotency_max_keys_per_client: int = Field(default=1000, gt=0)
     # Request bodies above this are refused (413) before anything reads them; uploads use media_max_bytes.
     max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    # Per worker process: workers x (pool size + 10 overflow) must stay under the server's max_connections.
     db_pool_size: int = 10
+    db_pool_recycle_seconds: int = Field(default=1800, gt=0)
     db_connect_timeout_seconds: int = 5
     log_level: str = "INFO"
     log_json: bool = True
 
-    # Content media: upload limit, and where files go (`local` under data_dir/media, or `s3`).
+    # Content media: upload limit, and where files go (`local` under data_dir/media, or `s3`). Without S3 keys,
+    # boto3's credential chain applies (environment, config files, container or instance role).
     media_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # Decoded pixels an uploaded image may have (read from its header before decoding): 16 MP, e.g. 4096 x 4096.
-    media_max_image_pixels: int = Field(default=16_000_000, gt=0)
+    media_max_image_pixels: int = Field(default=DEFAULT_MEDIA_MAX_IMAGE_PIXELS, gt=0)
     storage_backend: Literal["local", "s3"] = "local"
     s3_endpoint_url: str | None = None
     s3_bucket: str | None = None
     s3_region: str = "us-east-1"
     s3_access_key_id: str | None = None
     s3_secret_access_key: str | None = None
+    s3_session_token: str | None = None
+    s3_max_attempts: int = Field(default=5, ge=1, le=20)
+    s3_multipart_threshold_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
+    s3_presign_seconds: int = Field(default=300, gt=0, le=7 * 24 * 3600)
 
     # Secrets that must be read back (webhook signing secrets) are encrypted with this Fernet key;
     # without one, a key is generated once under `data_dir`.
@@ -107,6 +118,9 @@ class Settings(BaseSettings):
     # using STRIPE_API_KEY / STRIPE_API_BASE). The smallest payout a vendor may request, in minor units.
     payout_provider: Literal["manual", "stripe"] = "manual"
     payout_minimum_amount: int = Field(default=5000, ge=0)
+
+    # Web pages: the key that signs CSRF tokens and flash messages (generated once under `data_dir` when unset).
+    web_secret_key: str | None = None
 
 
     @field_validator("webhook_allowed_networks")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, make_url, text
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, make_url, text
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 
 from api.config import Settings
 
@@ -69,6 +69,41 @@ def start_embedded_postgres(settings: Settings) -> str:
     return uri
 
 
+# The login role of the API and the webhook dispatcher: it owns nothing, holds only the privileges the
+# migrations grant it (no TRUNCATE, no DDL, INSERT/SELECT on the audit log) and is subject to row-level
+# security. Migrations, dbt and the Dagster assets connect as the owner (the role of the configured URL).
+APP_ROLE = "marketplace_app"
+
+
+@dataclass(frozen=True)
+class TenantScope:
+    """Whose rows a transaction may see and write under row-level security: `*` = every tenant (platform
+    actors, shoppers, the pipelines), else one vendor's / one company's. The policies read these values
+    from `app.vendor_id` / `app.company_id`; a connection that never set them sees no tenant's rows."""
+
+    vendor_id: str = "*"
+    company_id: str = "*"
+
+
+PLATFORM = TenantScope()
+_SET_SCOPE = text(
+    "SELECT set_config('app.vendor_id', :vendor_id, true), set_config('app.company_id', :company_id, true)"
+)
+
+
+def _apply_tenant_scope(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    scope: TenantScope = session.info.get("tenant_scope", PLATFORM)
+    connection.execute(_SET_SCOPE, {"vendor_id": scope.vendor_id, "company_id": scope.company_id})
+
+
+def set_tenant_scope(session: Session, scope: TenantScope) -> None:
+    """Narrow (or widen) the rows the session's transaction may touch, from now to its end."""
+    if session.info.get("tenant_scope", PLATFORM) == scope:
+        return
+    session.info["tenant_scope"] = scope
+    session.execute(_SET_SCOPE, {"vendor_id": scope.vendor_id, "company_id": scope.company_id})
+
+
 @dataclass(frozen=True)
 class DatabaseUrls:
     commerce: str
@@ -77,6 +112,18 @@ class DatabaseUrls:
     @property
     def shared(self) -> bool:
         return self.commerce == self.content
+
+
+def as_role(url: str, user: str, password: str | None) -> str:
+    return make_url(url).set(username=user, password=password).render_as_string(hide_password=False)
+
+
+def app_urls(urls: DatabaseUrls, settings: Settings) -> DatabaseUrls:
+    """The same databases, reached as the app's login role (`APP_ROLE`, password `APP_DATABASE_PASSWORD`)."""
+    password = settings.app_database_password
+    return DatabaseUrls(
+        commerce=as_role(urls.commerce, APP_ROLE, password), content=as_role(urls.content, APP_ROLE, password)
+    )
 
 
 def resolve_urls(settings: Settings) -> DatabaseUrls:
@@ -97,32 +144,36 @@ class Database:
         import api.models  # noqa: F401
 
         self.urls = urls
-        connect_args: dict[str, Any] = {"connect_timeout": settings.db_connect_timeout_seconds}
-        self.commerce_engine: Engine = create_engine(
-            urls.commerce, pool_size=settings.db_pool_size, pool_pre_ping=True, connect_args=connect_args
-        )
+        # No ping before every checkout (a round trip per request): connections are recycled before a server
+        # or proxy would drop them idle, and a connection that died anyway fails its request with a 503.
+        pool: dict[str, Any] = {
+            "pool_size": settings.db_pool_size,
+            "pool_pre_ping": False,
+            "pool_recycle": settings.db_pool_recycle_seconds,
+            "connect_args": {"connect_timeout": settings.db_connect_timeout_seconds},
+        }
+        self.commerce_engine: Engine = create_engine(urls.commerce, **pool)
         self.content_engine: Engine = (
-            self.commerce_engine
-            if urls.shared
-            else create_engine(
-                urls.content, pool_size=settings.db_pool_size, pool_pre_ping=True, connect_args=connect_args
-            )
+            self.commerce_engine if urls.shared else create_engine(urls.content, **pool)
         )
         self.commerce_sessions = sessionmaker(self.commerce_engine, expire_on_commit=False)
         self.content_sessions = sessionmaker(self.content_engine, expire_on_commit=False)
+        for sessions in (self.commerce_sessions, self.content_sessions):
+            event.listen(sessions, "after_begin", _apply_tenant_scope)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(resolve_urls(settings), settings)
+        """The databases as the API reaches them: as the app role, under row-level security."""
+        return cls(app_urls(resolve_urls(settings), settings), settings)
 
     def engine(self, domain: Domain) -> Engine:
         return self.commerce_engine if domain is Domain.commerce else self.content_engine
 
     @contextmanager
-    def transaction(self, domain: Domain) -> Iterator[Session]:
-        """A session whose work commits on success and rolls back on any error."""
+    def transaction(self, domain: Domain, scope: TenantScope = PLATFORM) -> Iterator[Session]:
+        """A session whose work commits on success and rolls back on any error, seeing `scope`'s rows."""
         factory = self.commerce_sessions if domain is Domain.commerce else self.content_sessions
-        with factory() as session, session.begin():
+        with factory(info={"tenant_scope": scope}) as session, session.begin():
             yield session
 
     def ping(self, domain: Domain) -> None:

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -14,9 +13,12 @@ from sqlalchemy.orm import Session
 
 from api.auth import service as auth_service
 from api.auth.actor import ANONYMOUS, Actor
+from api.auth.models import Role
 from api.auth.scopes import Scope
+from api.cache import ReadCache
+from api.clock import utcnow
 from api.config import Settings
-from api.db import Database, Domain
+from api.db import PLATFORM, Database, Domain, TenantScope, set_tenant_scope
 from api.errors import Forbidden, Unauthorized
 
 
@@ -30,19 +32,23 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+def tenant_scope(actor: Actor) -> TenantScope:
+    """The rows row-level security lets this actor's transactions touch: a vendor user only its vendor's, a
+    company employee only its company's, everyone else (platform staff, shoppers, keys) every tenant's."""
+    return TenantScope(
+        vendor_id=actor.vendor_id if actor.role is Role.vendor and actor.vendor_id else PLATFORM.vendor_id,
+        company_id=actor.company_id or PLATFORM.company_id,
+    )
+
+
 def _commerce_session(request: Request) -> Iterator[Session]:
-    # The transaction commits when the route returns, before the response is sent.
+    # The transaction commits when the route returns, before the response is sent. It starts in the platform
+    # scope (the actor is looked up in it); `current_actor` narrows it to the actor's tenant.
     with get_database(request).transaction(Domain.commerce) as session:
         yield session
 
 
-def _content_session(request: Request) -> Iterator[Session]:
-    with get_database(request).transaction(Domain.content) as session:
-        yield session
-
-
 CommerceSession = Annotated[Session, Depends(_commerce_session, scope="function")]
-ContentSession = Annotated[Session, Depends(_content_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
 
 PUBLISHABLE_KEY_HEADER = "x-publishable-api-key"
@@ -58,18 +64,23 @@ def bearer_credential(request: Request) -> str | None:
     return credential.strip()
 
 
-# Storefronts send their publishable key on every catalog read; the actor it stands for is kept here
-# for a short while, so revoking a publishable key takes effect within this many seconds.
-PUBLISHABLE_KEY_CACHE_SECONDS = 30.0
-_publishable_actors: dict[str, tuple[float, Actor]] = {}
-
-
 def current_actor(request: Request, session: CommerceSession) -> Actor:
+    actor = _resolve_actor(request, session)
+    set_tenant_scope(session, tenant_scope(actor))
+    return actor
+
+
+def _resolve_actor(request: Request, session: Session) -> Actor:
+    # Storefronts send their publishable key on every read: the actor it stands for is kept for as long as
+    # the commerce store's version stands (revoking or rotating a key moves it), so a hit opens no session.
+    cache: ReadCache = request.app.state.read_cache
     publishable_key_id = None
     publishable = request.headers.get(PUBLISHABLE_KEY_HEADER)
-    if publishable and "authorization" not in request.headers:
-        cached = _publishable_actors.get(publishable)
-        if cached is not None and cached[0] > time.monotonic():
+    anonymous_call = publishable is not None and "authorization" not in request.headers
+    version = cache.versions.current(Domain.commerce) if anonymous_call else None
+    if publishable and version is not None:
+        cached = cache.actors.get(publishable, version)
+        if cached is not None and (cached[0] is None or cached[0] > utcnow()):
             request.state.actor = cached[1]
             return cached[1]
     if publishable:
@@ -87,14 +98,22 @@ def current_actor(request: Request, session: CommerceSession) -> Actor:
     else:
         actor = auth_service.actor_for_token(session, credential, publishable_key_id)
     request.state.actor = actor
-    if publishable and credential is None:
-        if len(_publishable_actors) > 10_000:
-            _publishable_actors.clear()
-        _publishable_actors[publishable] = (time.monotonic() + PUBLISHABLE_KEY_CACHE_SECONDS, actor)
+    if publishable and version is not None and publishable_key_id is not None:
+        # A previous secret works only until its overlap window ends: so does its cache entry.
+        until = None if key.secret_hash == auth_service.sha256(publishable) else key.previous_valid_until
+        cache.actors.put(publishable, version, (until, actor))
     return actor
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def _content_session(request: Request, actor: CurrentActor) -> Iterator[Session]:
+    with get_database(request).transaction(Domain.content, tenant_scope(actor)) as session:
+        yield session
+
+
+ContentSession = Annotated[Session, Depends(_content_session, scope="function")]
 
 
 def _no_store(response: Response) -> None:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine, pool, text
 
-from api.db import DatabaseUrls, Domain
+from api.db import APP_ROLE, DatabaseUrls, Domain
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -19,9 +20,24 @@ def alembic_config(domain: Domain, url: str) -> Config:
     return config
 
 
-def upgrade(urls: DatabaseUrls, revision: str = "heads") -> None:
+def upgrade(urls: DatabaseUrls, revision: str = "heads", app_password: str | None = None) -> None:
+    """Upgrade both stores; with `app_password`, (re)set the password of the app's login role too."""
     for domain in Domain:
         command.upgrade(alembic_config(domain, getattr(urls, domain.value)), revision)
+    if app_password:
+        for url in {urls.commerce, urls.content}:
+            set_app_role_password(url, app_password)
+
+
+def set_app_role_password(owner_url: str, password: str) -> None:
+    engine = create_engine(owner_url, poolclass=pool.NullPool)
+    with engine.begin() as conn:
+        statement: str = conn.execute(
+            text("SELECT format('ALTER ROLE %I PASSWORD %L', CAST(:role AS text), CAST(:password AS text))"),
+            {"role": APP_ROLE, "password": password},
+        ).scalar_one()
+        conn.exec_driver_sql(statement)
+    engine.dispose()
 
 
 def downgrade(urls: DatabaseUrls, revision: str = "base") -> None:

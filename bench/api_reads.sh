@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Read-path throughput and latency of the API (DESIGN §11): the catalog, the content API and a bare
+# Read-path throughput and latency of the API (docs/ARCHITECTURE.md §10): the catalog, the content API and a bare
 # endpoint for comparison, at 64 connections, against an API you started with demo data, e.g.
 #   DATABASE_URL=... .venv/bin/marketplace seed && DATABASE_URL=... .venv/bin/uvicorn api.main:app --workers 2
 #   bench/api_reads.sh http://127.0.0.1:8000 pk_...

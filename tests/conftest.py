@@ -19,7 +19,7 @@ from api.app import create_app
 from api.auth import service as auth_service
 from api.auth.models import Role
 from api.config import Settings
-from api.db import Database, DatabaseUrls, Domain, libpq_url, sqlalchemy_url
+from api.db import Database, DatabaseUrls, Domain, app_urls, libpq_url, sqlalchemy_url
 
 SERVER_URL = os.environ.get("TEST_DATABASE_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "correct-horse-battery"
@@ -63,6 +63,15 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 
 @pytest.fixture(scope="session")
 def database(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]:
+    """The stores as the API reaches them: as the app role, under row-level security."""
+    database = Database(app_urls(urls, settings), settings)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(scope="session")
+def owner_database(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]:
+    """The stores as their owner (migrations, dbt, Dagster): for emptying tables and looking behind RLS."""
     database = Database(urls, settings)
     yield database
     database.dispose()
@@ -72,7 +81,7 @@ def database(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]:
 def clean_tables(request: pytest.FixtureRequest) -> None:
     if "database" not in request.fixturenames and "client" not in request.fixturenames:
         return
-    database: Database = request.getfixturevalue("database")
+    database: Database = request.getfixturevalue("owner_database")
     for domain in Domain:
         with database.engine(domain).begin() as conn:
             tables: list[str] = list(conn.execute(

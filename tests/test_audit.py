@@ -47,11 +47,12 @@ def test_audit_log_filters(client: TestClient, admin_headers: dict[str, str]) ->
 
 
 def test_audit_entries_cannot_be_edited_or_deleted(
-    client: TestClient, database: Database, admin_headers: dict[str, str]
+    client: TestClient, owner_database: Database, admin_headers: dict[str, str]
 ) -> None:
     client.post("/admin/api-keys", json={"name": "s", "kind": "publishable"}, headers=admin_headers)
+    # Even the owner cannot (the app role is not even granted UPDATE or DELETE: tests/security/test_app_role.py).
     for statement in ("UPDATE commerce.audit_log SET action = 'forged'", "DELETE FROM commerce.audit_log"):
-        with pytest.raises(DBAPIError, match="append-only"), database.transaction(Domain.commerce) as session:
+        with pytest.raises(DBAPIError, match="append-only"), owner_database.transaction(Domain.commerce) as session:
             session.execute(text(statement))
     assert client.get("/admin/audit-log", headers=admin_headers).json()["items"][0]["action"] == "api_key.created"
     assert_problem(client.delete("/admin/audit-log", headers=admin_headers), 405, "method-not-allowed")

@@ -9,7 +9,8 @@ from dagster import AssetKey, materialize
 from sqlalchemy import text
 
 from api.db import Database, DatabaseUrls, Domain
-from assets.dbt import marketplace_dbt_models
+from assets.commissions.definitions import daily
+from assets.dbt import DBT_ASSETS
 from orchestration.resources import StoresResource, build_dbt_resource
 from tests.conftest import PROJECT_ROOT
 
@@ -32,7 +33,8 @@ def test_definitions_validate(urls: DatabaseUrls) -> None:
 def test_dbt_models_materialise_with_their_tests_as_checks(urls: DatabaseUrls, database: Database) -> None:
     stores = StoresResource(commerce_url=urls.commerce, content_url=urls.content)
     result = materialize(
-        [marketplace_dbt_models], resources={"stores": stores, "dbt": build_dbt_resource(stores)}
+        [*DBT_ASSETS], resources={"stores": stores, "dbt": build_dbt_resource(stores)},
+        partition_key=daily.get_last_partition_key(),
     )
     assert result.success
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}

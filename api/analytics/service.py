@@ -9,9 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
+from api.analytics.readiness import marts_unavailable
 from api.analytics.schemas import StatsRow, StatsTotals, VendorStatsOut
 from api.clock import utcnow
-from api.errors import FieldError, NotFound, ServiceUnavailable, ValidationFailed
+from api.config import get_settings
+from api.errors import FieldError, NotFound, ValidationFailed
 from api.vendors.models import Vendor
 
 MAX_DAYS = 366
@@ -36,7 +38,53 @@ def mart_query(session: Session, sql: str, params: dict[str, Any]) -> list[dict[
         with session.begin_nested():
             return [dict(row) for row in session.execute(text(sql), params).mappings()]
     except ProgrammingError as exc:
-        raise ServiceUnavailable("The analytics marts are not built yet; run the analytics job (dbt build).") from exc
+        raise marts_unavailable(get_settings().data_dir) from exc
+
+
+def vendor_sales(
+    session: Session, vendor_ids: list[str], date_from: date, date_to: date
+) -> dict[str, list[dict[str, Any]]]:
+    """Gross and net sales and orders per vendor and currency over the days, from `vendor_stats` (503 while dbt
+    has not built it)."""
+    if not vendor_ids:
+        return {}
+    rows = mart_query(session, """
+        SELECT vendor_id, currency_code, sum(gross_sales)::bigint AS gross_sales, sum(net_sales)::bigint AS net_sales,
+               sum(orders)::bigint AS orders
+        FROM analytics.vendor_stats
+        WHERE vendor_id = ANY(:vendor_ids) AND stat_date BETWEEN :start AND :end
+        GROUP BY vendor_id, currency_code
+        ORDER BY vendor_id, currency_code
+    """, {"vendor_ids": vendor_ids, "start": date_from, "end": date_to})
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row.pop("vendor_id"), []).append(row)
+    return out
+
+
+LEDGER_COLUMNS = ("occurred_at", "vendor_id", "currency_code", "entry_type", "source_id", "order_id", "payout_id",
+                  "line_day", "amount", "balance_state", "payable_amount", "payable_balance_after")
+
+
+def ledger_query(vendor_id: str | None, currency: str | None) -> tuple[str, dict[str, Any]]:
+    """The `payout_ledger` mart's movements (oldest first, the order its running balance is summed in)."""
+    sql = f"""
+        SELECT {", ".join(LEDGER_COLUMNS)} FROM analytics.payout_ledger
+        WHERE (CAST(:vendor_id AS text) IS NULL OR vendor_id = :vendor_id)
+          AND (CAST(:currency AS text) IS NULL OR currency_code = :currency)
+        ORDER BY vendor_id, currency_code, occurred_at, entry_id
+    """
+    return sql, {"vendor_id": vendor_id, "currency": currency}
+
+
+def payout_ledger(
+    session: Session, vendor_id: str | None, currency: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the payout ledger with its running payable balance (503 while dbt has not built it)."""
+    sql, params = ledger_query(vendor_id, currency)
+    total = mart_query(session, f"SELECT count(*) AS n FROM ({sql}) AS ledger", params)[0]["n"]
+    rows = mart_query(session, f"{sql} LIMIT :limit OFFSET :offset", {**params, "limit": limit, "offset": offset})
+    return rows, int(total)
 
 
 def vendor_stats(session: Session, vendor_id: str, date_from: date, date_to: date) -> VendorStatsOut:

@@ -264,5 +264,12 @@ def revoke_api_key(session: Session, key_id: str) -> ApiKey:
     return key
 
 
+def list_staff_users(session: Session) -> list[User]:
+    """Platform admins and finance users, newest first."""
+    return list(session.scalars(
+        select(User).where(User.role.in_([Role.admin, Role.finance])).order_by(User.created_at.desc(), User.id)
+    ))
+
+
 def list_api_keys(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc(), ApiKey.id)))

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -145,3 +146,6 @@ class ProductCategory(CommerceBase):
 
     product_id: Mapped[str] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), primary_key=True)
     category_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+    # Made or approved by a platform admin: only such an assignment counts for commission (a vendor's own
+    # tag never changes what it pays).
+    approved: Mapped[bool] = mapped_column(Boolean, default=False, server_default="true")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -11,10 +10,11 @@ from sqlalchemy.orm import Session
 from api.audit import service as audit
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
-from api.cache import VersionedCache, commerce_version
+from api.cache import ReadCache, read_cache
 from api.catalog import service
 from api.catalog.models import Product, ProductStatus
 from api.catalog.schemas import ProductIn, ProductOut, ProductSort, ProductUpdate, StoreProductOut
+from api.db import Domain
 from api.deps import CommerceSession, require
 from api.errors import FieldError, ValidationFailed
 from api.money import CurrencyCode
@@ -47,23 +47,13 @@ def price_currency(session: Session, currency_code: str | None, region_id: str |
 
 STORE_PAGE = TypeAdapter(Page[StoreProductOut])
 STORE_PRODUCT = TypeAdapter(StoreProductOut)
-store_cache = VersionedCache()
-
-
-def _cached_json(request: Request, session: Session, build: Callable[[], bytes]) -> Response:
-    """The answer for this exact URL, from the cache while the catalog has not changed."""
-    version = commerce_version(session)
-    key = str(request.url.include_query_params())
-    body = store_cache.get(key, version)
-    if body is None:
-        body = build()
-        store_cache.put(key, version, body)
-    return Response(content=body, media_type="application/json")
+Cache = Annotated[ReadCache, Depends(read_cache)]
 
 
 @store.get("", response_model=Page[StoreProductOut], summary="Browse the catalog")
 def list_store_products(
     request: Request,
+    cache: Cache,
     session: CommerceSession,
     _: Reader,
     q: Search = None,
@@ -96,12 +86,13 @@ def list_store_products(
         page = Page[StoreProductOut](items=items, total=total, limit=limit, offset=offset)
         return STORE_PAGE.dump_json(page)
 
-    return _cached_json(request, session, build)
+    return cache.answer(request, Domain.commerce, build)
 
 
 @store.get("/{id_or_handle}", response_model=StoreProductOut, summary="A product by id or handle")
 def get_store_product(
     request: Request,
+    cache: Cache,
     id_or_handle: Annotated[str, Path(max_length=200)],
     session: CommerceSession,
     _: Reader,
@@ -112,7 +103,7 @@ def get_store_product(
         currency = price_currency(session, currency_code, region_id)
         return STORE_PRODUCT.dump_json(service.store_view(service.get_store_product(session, id_or_handle), currency))
 
-    return _cached_json(request, session, build)
+    return cache.answer(request, Domain.commerce, build)
 
 
 @admin.get("", response_model=Page[ProductOut], summary="List products, drafts included")

@@ -38,6 +38,7 @@ from api.inventory import service as inventory
 from api.inventory.models import InventoryLevel
 from api.outbox import service as outbox
 from api.outbox.models import CommerceOutboxEvent
+from api.search import LIKE_ESCAPE, contains_pattern
 from api.vendors.models import Vendor, VendorStatus
 from api.vendors.schemas import VendorSummary
 from api.vendors.service import flush_unique
@@ -139,10 +140,6 @@ def store_visible() -> Select[Product]:
     )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _min_price(currency: str) -> Any:
     return (
         select(func.min(VariantPrice.amount))
@@ -172,8 +169,10 @@ def search_products(
     if (price_min is not None or price_max is not None or sort in ("price", "-price")) and currency is None:
         raise ValidationFailed("Filtering or sorting by price needs a currency_code or a region_id.")
     if q:
-        pattern = f"%{_escape_like(q)}%"
-        statement = statement.where(Product.title.ilike(pattern) | Product.handle.ilike(pattern))
+        pattern = contains_pattern(q)
+        statement = statement.where(
+            Product.title.ilike(pattern, escape=LIKE_ESCAPE) | Product.handle.ilike(pattern, escape=LIKE_ESCAPE)
+        )
     if vendor_id:
         statement = statement.where(Product.vendor_id == vendor_id)
     if status:
@@ -207,6 +206,27 @@ def search_products(
         statement.options(*with_details()).order_by(*order_by, Product.id).limit(limit).offset(offset)
     )
     return list(rows.unique()), total
+
+
+def store_products_by_ids(session: Session, product_ids: Sequence[str]) -> list[Product]:
+    """The store-visible products among `product_ids`, in the order given (for hand-picked product grids)."""
+    if not product_ids:
+        return []
+    rows = session.scalars(store_visible().where(Product.id.in_(product_ids)).options(*with_details())).unique()
+    by_id = {p.id: p for p in rows}
+    return [by_id[i] for i in dict.fromkeys(product_ids) if i in by_id]
+
+
+def product_counts(session: Session, vendor_ids: Sequence[str]) -> dict[str, int]:
+    """How many products (any status) each of these vendors has."""
+    if not vendor_ids:
+        return {}
+    rows = session.execute(
+        select(Product.vendor_id, func.count())
+        .where(Product.vendor_id.in_(set(vendor_ids)))
+        .group_by(Product.vendor_id)
+    ).tuples()
+    return {vendor_id: int(count) for vendor_id, count in rows}
 
 
 def get_store_product(session: Session, id_or_handle: str) -> Product:
@@ -289,7 +309,9 @@ def _emit(session: Session, topic: str, product: Product) -> None:
     )
 
 
-def create_product(session: Session, body: ProductIn) -> Product:
+def create_product(session: Session, body: ProductIn, *, categories_approved: bool = True) -> Product:
+    """A new product. `categories_approved`: whether its category assignments count for commission (an admin's
+    do; a vendor's own tags wait for an admin's approval)."""
     vendor = session.get(Vendor, body.vendor_id)
     if vendor is None:
         raise ValidationFailed("Unknown vendor.", errors=[FieldError(field="vendor_id", message="No such vendor.")])
@@ -304,7 +326,8 @@ def create_product(session: Session, body: ProductIn) -> Product:
         version=1,
         options=[ProductOption(title=o.title, values=o.values, position=i) for i, o in enumerate(body.options)],
         images=[ProductImage(url=url, position=i) for i, url in enumerate(body.images)],
-        categories=[ProductCategory(category_id=c) for c in dict.fromkeys(body.category_ids)],
+        categories=[ProductCategory(category_id=c, approved=categories_approved)
+                    for c in dict.fromkeys(body.category_ids)],
     )
     for i, variant_in in enumerate(body.variants):
         if variant_in.id is not None:
@@ -321,7 +344,11 @@ def create_product(session: Session, body: ProductIn) -> Product:
     return product
 
 
-def update_product(session: Session, product_id: str, body: ProductUpdate) -> Product:
+def update_product(
+    session: Session, product_id: str, body: ProductUpdate, *, categories_approved: bool = True
+) -> Product:
+    """Change a product; category assignments it adds count for commission only when `categories_approved`
+    (an admin's change, which also approves the ones it keeps)."""
     product = get_product(session, product_id, for_update=True)
     changes = body.model_dump(exclude_unset=True)
     for field in ("title", "handle", "description", "thumbnail"):
@@ -334,8 +361,11 @@ def update_product(session: Session, product_id: str, body: ProductUpdate) -> Pr
     if body.category_ids is not None:
         current = {c.category_id: c for c in product.categories}
         product.categories = [
-            current.get(c) or ProductCategory(category_id=c) for c in dict.fromkeys(body.category_ids)
+            current.get(c) or ProductCategory(category_id=c, approved=categories_approved)
+            for c in dict.fromkeys(body.category_ids)
         ]
+        for assignment in product.categories:
+            assignment.approved = assignment.approved or categories_approved
     options_in = body.options
     if options_in is not None:
         current_options = {o.title: o for o in product.options}

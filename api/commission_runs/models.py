@@ -9,9 +9,11 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
+    ForeignKey,
     Integer,
     String,
     UniqueConstraint,
@@ -31,9 +33,11 @@ class RunStatus(StrEnum):
     locked = "locked"
 
 
+# approved -> draft is finance reopening a run (with a reason) to recompute it; a locked run (paid by a payout
+# batch) never changes.
 RUN_STATUS = StateMachine[RunStatus](
     "commission run",
-    {RunStatus.draft: {RunStatus.approved}, RunStatus.approved: {RunStatus.locked}},
+    {RunStatus.draft: {RunStatus.approved}, RunStatus.approved: {RunStatus.locked, RunStatus.draft}},
 )
 
 
@@ -70,11 +74,19 @@ class CommissionRun(CommerceBase):
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     line_count: Mapped[int] = mapped_column(Integer, default=0)
     finding_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Whether every check of the run passed (no finding, every expectation met) when it was last computed:
+    # only such a run can be approved, and only its days' money becomes payable (`api.payouts.balance`).
+    checks_passed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # [{check, passed, failed: [...]}] as the commission-run asset recorded them.
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
     dagster_run_id: Mapped[str | None] = mapped_column(String(64))
     computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     approved_by: Mapped[str | None] = mapped_column(String(40))
     locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reopened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reopened_by: Mapped[str | None] = mapped_column(String(40))
+    reopen_reason: Mapped[str | None] = mapped_column(String(500))
     payout_batch_id: Mapped[str | None] = mapped_column(String(40), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -88,8 +100,11 @@ class PayoutBatch(CommerceBase):
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("pbatch"))
     status: Mapped[str] = mapped_column(String(20), default=BatchStatus.proposed, index=True)
     run_ids: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
-    # [{vendor_id, currency_code, balance, amount, payout_id}] - amount 0 when under the minimum
+    # [{vendor_id, currency_code, available, amount, payout_id, status: paid|skipped, reason}]: every vendor and
+    # currency with money in the batch's runs, paid (a payout) or skipped with the reason.
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    # [{run_id, reason}]: approved runs left out of the batch (their checks fail again now).
+    skipped_runs: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
     minimum_amount: Mapped[int] = mapped_column(BigInteger)
     dagster_run_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -97,3 +112,13 @@ class PayoutBatch(CommerceBase):
     approved_by: Mapped[str | None] = mapped_column(String(40))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class PayoutBatchRun(CommerceBase):
+    """A commission run included in a payout batch. The run id is the key: no run is ever in two batches, so
+    no day's money is paid twice (the database refuses it, whatever the code does)."""
+
+    __tablename__ = "payout_batch_runs"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("commission_runs.id", ondelete="RESTRICT"), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("payout_batches.id", ondelete="RESTRICT"), index=True)

@@ -6,21 +6,26 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
+from sqlalchemy import func, select
 
 from api.audit import service as audit
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
-from api.commission_runs import service
+from api.commission_runs import lineage, service
 from api.commission_runs.models import RunStatus
 from api.commission_runs.schemas import (
     BatchOut,
     CalculateIn,
     CalculateOut,
+    LineageOut,
+    ReopenIn,
     RunDetailOut,
     RunOut,
     StatementOut,
 )
+from api.commissions.schemas import CommissionLineOut
 from api.deps import AppSettings, CommerceSession, require
+from api.money import CurrencyCode
 from api.pagination import Limit, Offset, Page
 from api.payouts.routes import provider_for
 
@@ -54,12 +59,53 @@ def get_run(run_id: RunId, session: CommerceSession, _: FinanceReader) -> RunDet
     return RunDetailOut.model_validate(service.get_run(session, run_id))
 
 
+@runs.get("/runs/{run_id}/lines", response_model=Page[CommissionLineOut],
+          summary="The commission lines that make up a run's totals (per vendor and currency), with their orders, "
+                  "rule versions and refunds")
+def run_lines(
+    run_id: RunId,
+    session: CommerceSession,
+    _: FinanceReader,
+    vendor_id: Annotated[str | None, Query(pattern=r"^vend_[a-z0-9]{1,35}$")] = None,
+    currency: Annotated[str | None, Query(pattern=r"^[A-Z]{3}$")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[CommissionLineOut]:
+    statement = service.run_lines(service.get_run(session, run_id), vendor_id=vendor_id, currency=currency)
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    rows = session.scalars(statement.limit(limit).offset(offset))
+    return Page(items=[CommissionLineOut.model_validate(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
 @runs.post("/runs/{run_id}/approve", response_model=RunOut, summary="Approve a draft run without findings")
 def approve_run(run_id: RunId, session: CommerceSession, actor: FinanceWriter) -> RunOut:
     run = service.approve_run(session, run_id, actor.id)
     audit.record(session, actor, "commission_run.approved", "commission_run", run.id,
                  {"period_start": run.period_start.isoformat(), "period_end": run.period_end.isoformat()})
     return RunOut.model_validate(run)
+
+
+@runs.post("/runs/{run_id}/reopen", response_model=RunOut,
+           summary="Reopen an approved run (not in a payout batch) with a reason, to recompute and approve it again")
+def reopen_run(run_id: RunId, body: ReopenIn, session: CommerceSession, actor: FinanceWriter) -> RunOut:
+    run = service.reopen_run(session, run_id, actor.id, body.reason)
+    audit.record(session, actor, "commission_run.reopened", "commission_run", run.id,
+                 {"period_start": run.period_start.isoformat(), "period_end": run.period_end.isoformat(),
+                  "reason": body.reason})
+    return RunOut.model_validate(run)
+
+
+@runs.get("/runs/{run_id}/lineage", response_model=LineageOut,
+          summary="What makes up a run's totals (or one statement line: vendor_id and currency): commission lines, "
+          "order lines, rule versions, refunds")
+def run_lineage(
+    run_id: RunId,
+    session: CommerceSession,
+    _: FinanceReader,
+    vendor_id: Annotated[str | None, Query(pattern=r"^vend_[a-z0-9]{1,35}$")] = None,
+    currency: CurrencyCode | None = None,
+) -> LineageOut:
+    return LineageOut.model_validate(lineage.run_lineage(session, run_id, vendor_id, currency))
 
 
 @runs.post(

@@ -4,8 +4,19 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, Numeric, String, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import CommerceBase
@@ -25,8 +36,11 @@ class LineType(StrEnum):
 
 
 class CommissionRule(CommerceBase):
-    """A commission rate (and optional fixed fee per line, per currency) in force from `valid_from` until
-    `valid_to` (open-ended when null), for the whole platform, one vendor or one category."""
+    """One version of a commission rate (and optional fixed fee per line, per currency) in force from
+    `valid_from` until `valid_to` (open-ended when null), for the whole platform, one vendor or one category
+    (`scope_key`). Versions of one target never overlap in time (an exclusion constraint, migration
+    0009_money_terms). Once a sale used a version it is never edited or deleted: a change closes it and opens
+    the next version (`previous_version_id`)."""
 
     __tablename__ = "commission_rules"
     __table_args__ = (
@@ -41,6 +55,10 @@ class CommissionRule(CommerceBase):
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("crule"))
+    scope_key: Mapped[str] = mapped_column(
+        String(100), Computed("scope || ':' || coalesce(vendor_id, '') || ':' || coalesce(category_id, '')")
+    )
+    previous_version_id: Mapped[str | None] = mapped_column(ForeignKey("commission_rules.id", ondelete="RESTRICT"))
     name: Mapped[str] = mapped_column(String(200))
     scope: Mapped[str] = mapped_column(String(20), index=True)
     vendor_id: Mapped[str | None] = mapped_column(ForeignKey("vendors.id", ondelete="CASCADE"), index=True)
@@ -78,7 +96,10 @@ class CommissionLine(CommerceBase):
         ForeignKey("order_line_items.id", ondelete="CASCADE"), index=True
     )
     refund_id: Mapped[str | None] = mapped_column(ForeignKey("refunds.id", ondelete="CASCADE"))
-    rule_id: Mapped[str | None] = mapped_column(ForeignKey("commission_rules.id", ondelete="SET NULL"))
+    # The terms the sale was priced with, frozen: the rule version (None: the vendor's own rate), its rate and
+    # fixed fee, and the (approved) categories of the product at the sale.
+    rule_id: Mapped[str | None] = mapped_column(ForeignKey("commission_rules.id", ondelete="RESTRICT"))
+    categories: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list, server_default="{}")
     currency_code: Mapped[str] = mapped_column(String(3))
     # What the buyer paid for the line: its subtotal plus its share of the vendor order's shipping and tax.
     gross_amount: Mapped[int] = mapped_column(BigInteger)

@@ -10,7 +10,7 @@ from api.auth.actor import Actor
 from api.auth.scopes import Scope
 from api.commissions import service
 from api.commissions.models import LineType, RuleScope
-from api.commissions.schemas import CommissionLineOut, RuleIn, RuleOut, RuleUpdate
+from api.commissions.schemas import CommissionLineOut, RuleIn, RuleOut, RuleUpdate, RuleVersionIn
 from api.deps import CommerceSession, require
 from api.pagination import Limit, Offset, Page
 
@@ -57,6 +57,15 @@ def update_rule(rule_id: RuleId, body: RuleUpdate, session: CommerceSession, act
         session, actor, "commission_rule.updated", "commission_rule", rule.id, body.model_dump(mode="json",
                                                                                                exclude_unset=True)
     )
+    return RuleOut.model_validate(rule)
+
+
+@rules.post("/{rule_id}/versions", response_model=RuleOut, status_code=201,
+            summary="Change a rule's terms: close this version and open the next one (sales keep their terms)")
+def new_version(rule_id: RuleId, body: RuleVersionIn, session: CommerceSession, actor: AdminWriter) -> RuleOut:
+    rule = service.new_version(session, rule_id, body)
+    audit.record(session, actor, "commission_rule.versioned", "commission_rule", rule.id,
+                 {"previous_version_id": rule_id, **body.model_dump(mode="json")})
     return RuleOut.model_validate(rule)
 
 

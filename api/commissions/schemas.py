@@ -63,6 +63,23 @@ class RuleUpdate(BaseModel):
         return self
 
 
+class RuleVersionIn(BaseModel):
+    """The terms of a rule's next version; the target (platform, vendor, category) stays the same."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200, description="Default: the old name.")
+    rate: Rate
+    fixed_fees: list[FeeIn] = Field(default_factory=list, max_length=50, description="Per line, per currency.")
+    priority: int | None = Field(default=None, ge=-1000, le=1000, description="Default: the old priority.")
+    valid_from: AwareDatetime | None = Field(default=None, description="Default: now; never in the past.")
+
+    @model_validator(mode="after")
+    def _fees(self) -> Self:
+        _unique_fees(self.fixed_fees)
+        return self
+
+
 class RuleOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -76,6 +93,7 @@ class RuleOut(BaseModel):
     priority: int
     valid_from: datetime
     valid_to: datetime | None
+    previous_version_id: str | None
     created_at: datetime
 
 
@@ -89,7 +107,8 @@ class CommissionLineOut(BaseModel):
     vendor_order_id: str
     order_line_item_id: str
     refund_id: str | None
-    rule_id: str | None
+    rule_id: str | None = Field(description="The rule version the sale was priced with (None: the vendor's rate).")
+    categories: list[str] = Field(description="The product's approved categories the sale was priced with.")
     currency_code: str
     gross_amount: int = Field(description="What the buyer paid for the line (incl. its share of shipping and tax).")
     base_amount: int = Field(description="The commission base: line total after discounts, excl. tax and shipping.")

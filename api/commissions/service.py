@@ -1,15 +1,21 @@
 """Commission rules and the commission ledger.
 
-Which rule applies to an order line (the rule in force when the order is placed, `valid_from <= t < valid_to`):
+Which rule version applies to an order line (the version in force at `orders.created_at`, the one instant of
+the sale: `valid_from <= t < valid_to`):
 
-1. a **category rule** for one of the product's categories; with several, the highest `priority` wins, then
+1. a **category rule** for one of the product's *approved* categories (assigned or approved by a platform
+   admin; a vendor's own tag never changes its commission); with several, the highest `priority` wins, then
    the lowest rule id;
 2. else the **vendor rule** of the line's vendor;
 3. else the **platform default** rule;
-4. else (no rule at all in force) the vendor's own `commission_rate`, with no fixed fee.
+4. else (no rule at all in force) the vendor's `commission_rate` as recorded on the vendor order at the sale,
+   with no fixed fee.
 
-Rules of one target (the platform, one vendor, one category) never overlap in time, so each step finds at
-most one rule (category rules of *different* categories may; that is what `priority` decides).
+Versions of one target (the platform, one vendor, one category) never overlap in time - the database refuses
+it (an exclusion constraint) - so each step finds at most one (category rules of *different* categories may
+overlap; that is what `priority` decides). A version a sale used is frozen: it cannot be edited or deleted, only
+closed (`valid_to`, not in the past) or followed by a new version (`new_version`: closes the old one at the new
+one's start). The sale line records the terms it was priced with: the version, rate, fixed fee and categories.
 
 A sale line is recorded per order line when the order is placed: `base_amount` is the line total after
 discounts, excluding tax and shipping (there are no discounts yet: the line subtotal); the commission is
@@ -26,18 +32,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api import money
 from api.catalog.models import ProductCategory
 from api.clock import utcnow
 from api.commissions.models import CommissionLine, CommissionRule, LineType, RuleScope
-from api.commissions.schemas import RuleIn, RuleUpdate
+from api.commissions.schemas import RuleIn, RuleUpdate, RuleVersionIn
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.orders.models import Order, VendorOrder
 from api.payments.models import Refund
@@ -49,7 +56,10 @@ class Terms:
     rule_id: str | None
     rate: Decimal
     fixed_fees: dict[str, int]
+    categories: tuple[str, ...]
 
+
+EXCLUSION_VIOLATION = "23P01"
 
 # ---- rules ---------------------------------------------------------------------------------------------
 
@@ -60,8 +70,11 @@ def _in_force(at: datetime) -> ColumnElement[bool]:
     )
 
 
-def terms_for(session: Session, vendor: Vendor, category_ids: Iterable[str], at: datetime) -> Terms:
-    """The commission terms for a line of `vendor`'s product in `category_ids` at time `at` (see the module)."""
+def terms_for(
+    session: Session, vendor_id: str, vendor_rate: Decimal, category_ids: Iterable[str], at: datetime
+) -> Terms:
+    """The commission terms for a line of a vendor's product in the (approved) `category_ids` at time `at`, with
+    `vendor_rate` as the last fallback (see the module)."""
     categories = sorted(set(category_ids))
     candidates: list[Select[CommissionRule]] = []
     if categories:
@@ -71,14 +84,14 @@ def terms_for(session: Session, vendor: Vendor, category_ids: Iterable[str], at:
             .order_by(CommissionRule.priority.desc(), CommissionRule.id)
         )
     candidates.append(
-        select(CommissionRule).where(CommissionRule.scope == RuleScope.vendor, CommissionRule.vendor_id == vendor.id)
+        select(CommissionRule).where(CommissionRule.scope == RuleScope.vendor, CommissionRule.vendor_id == vendor_id)
     )
     candidates.append(select(CommissionRule).where(CommissionRule.scope == RuleScope.platform))
     for statement in candidates:
         rule = session.scalar(statement.where(_in_force(at)).limit(1))
         if rule is not None:
-            return Terms(rule.id, rule.rate, dict(rule.fixed_fees))
-    return Terms(None, vendor.commission_rate, {})
+            return Terms(rule.id, rule.rate, dict(rule.fixed_fees), tuple(categories))
+    return Terms(None, vendor_rate, {}, tuple(categories))
 
 
 # A new vendor's own rate (the last fallback) when no platform rule is in force.
@@ -93,8 +106,8 @@ def platform_rate(session: Session, at: datetime | None = None) -> Decimal:
     return rule.rate if rule else DEFAULT_RATE
 
 
-def get_rule(session: Session, rule_id: str) -> CommissionRule:
-    rule = session.get(CommissionRule, rule_id)
+def get_rule(session: Session, rule_id: str, *, for_update: bool = False) -> CommissionRule:
+    rule = session.get(CommissionRule, rule_id, with_for_update=for_update)
     if rule is None:
         raise NotFound("No such commission rule.")
     return rule
@@ -124,22 +137,30 @@ def _check_rule(session: Session, rule: CommissionRule) -> None:
         )
     if rule.scope == RuleScope.vendor and session.get(Vendor, rule.vendor_id) is None:
         raise ValidationFailed("Unknown vendor.", errors=[FieldError(field="vendor_id", message="No such vendor.")])
-    statement = select(CommissionRule.id).where(
-        CommissionRule.scope == rule.scope,
-        CommissionRule.vendor_id.is_not_distinct_from(rule.vendor_id),
-        CommissionRule.category_id.is_not_distinct_from(rule.category_id),
-        CommissionRule.id != (rule.id or ""),
-        or_(CommissionRule.valid_to.is_(None), CommissionRule.valid_to > rule.valid_from),
-    )
-    if rule.valid_to is not None:
-        statement = statement.where(CommissionRule.valid_from < rule.valid_to)
-    overlapping = session.scalar(statement.limit(1))
-    if overlapping is not None:
-        raise Conflict(f"The rule would overlap rule {overlapping} of the same target in time.", rule_id=overlapping)
+
+
+def _store(session: Session, rule: CommissionRule) -> CommissionRule:
+    """Flush `rule`; the database's exclusion constraint refuses an overlap with another version (409)."""
+    _check_rule(session, rule)
+    try:
+        with session.begin_nested():
+            session.add(rule)
+            session.flush()
+    except IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) == EXCLUSION_VIOLATION:
+            raise Conflict("The rule would overlap another version of the same target in time.") from exc
+        raise
+    session.refresh(rule)
+    return rule
+
+
+def is_used(session: Session, rule_id: str) -> bool:
+    """Whether a sale was priced with this rule version (then it is frozen)."""
+    return session.scalar(select(CommissionLine.id).where(CommissionLine.rule_id == rule_id).limit(1)) is not None
 
 
 def create_rule(session: Session, body: RuleIn) -> CommissionRule:
-    rule = CommissionRule(
+    return _store(session, CommissionRule(
         name=body.name,
         scope=body.scope,
         vendor_id=body.vendor_id,
@@ -149,17 +170,18 @@ def create_rule(session: Session, body: RuleIn) -> CommissionRule:
         priority=body.priority,
         valid_from=body.valid_from or utcnow(),
         valid_to=body.valid_to,
-    )
-    _check_rule(session, rule)
-    session.add(rule)
-    session.flush()
-    session.refresh(rule)
-    return rule
+    ))
 
 
 def update_rule(session: Session, rule_id: str, body: RuleUpdate) -> CommissionRule:
-    rule = get_rule(session, rule_id)
+    """Change a version no sale used yet. A used version can only be closed: `valid_to` alone, not in the past
+    (409 otherwise; open a new version with `new_version` to change its terms)."""
+    rule = get_rule(session, rule_id, for_update=True)
     changes: dict[str, Any] = body.model_dump(exclude_unset=True)
+    closing = set(changes) == {"valid_to"} and body.valid_to is not None and body.valid_to >= utcnow()
+    if not closing and is_used(session, rule.id):
+        raise Conflict("Sales were priced with this rule version: it can only be closed (valid_to, not in the "
+                       "past); open a new version to change its terms.", rule_id=rule.id)
     for field in ("name", "rate", "priority", "valid_from"):
         if changes.get(field) is not None:
             setattr(rule, field, changes[field])
@@ -167,14 +189,43 @@ def update_rule(session: Session, rule_id: str, body: RuleUpdate) -> CommissionR
         rule.valid_to = body.valid_to
     if body.fixed_fees is not None:
         rule.fixed_fees = {f.currency_code: f.amount for f in body.fixed_fees}
-    _check_rule(session, rule)
+    return _store(session, rule)
+
+
+def new_version(session: Session, rule_id: str, body: RuleVersionIn) -> CommissionRule:
+    """Change a rule's terms from `body.valid_from` (default now, never in the past): the current version is
+    closed at that instant and a new version of the same target opens there, until the old one's end."""
+    old = get_rule(session, rule_id, for_update=True)
+    start = body.valid_from or utcnow()
+    if start < utcnow() - timedelta(seconds=1) or start <= old.valid_from or (
+        old.valid_to is not None and start >= old.valid_to
+    ):
+        raise ValidationFailed(
+            "The new version starts now or later, inside the old version's validity.",
+            errors=[FieldError(field="valid_from", message="not inside the old version's future validity")],
+        )
+    end, old.valid_to = old.valid_to, start
     session.flush()
-    session.refresh(rule)
-    return rule
+    return _store(session, CommissionRule(
+        name=body.name or old.name,
+        scope=old.scope,
+        vendor_id=old.vendor_id,
+        category_id=old.category_id,
+        rate=body.rate,
+        fixed_fees={f.currency_code: f.amount for f in body.fixed_fees},
+        priority=old.priority if body.priority is None else body.priority,
+        valid_from=start,
+        valid_to=end,
+        previous_version_id=old.id,
+    ))
 
 
 def delete_rule(session: Session, rule_id: str) -> None:
-    session.delete(get_rule(session, rule_id))
+    """Delete a version no sale used (409 otherwise: close it instead)."""
+    rule = get_rule(session, rule_id, for_update=True)
+    if is_used(session, rule.id):
+        raise Conflict("Sales were priced with this rule version; close it (valid_to) instead.", rule_id=rule.id)
+    session.delete(rule)
     session.flush()
 
 
@@ -182,26 +233,26 @@ def delete_rule(session: Session, rule_id: str) -> None:
 
 
 def record_sale(session: Session, order: Order) -> list[CommissionLine]:
-    """A sale line per order line of a just-placed (and flushed) order."""
-    at = utcnow()
+    """A sale line per order line of a just-placed (and flushed) order, priced with the terms in force at
+    `order.created_at` and the product's approved categories, all recorded on the line."""
+    at = order.created_at
     product_ids = {item.product_id for vo in order.vendor_orders for item in vo.items}
     categories: dict[str, list[str]] = defaultdict(list)
     for product_id, category_id in session.execute(
         select(ProductCategory.product_id, ProductCategory.category_id).where(
-            ProductCategory.product_id.in_(product_ids)
+            ProductCategory.product_id.in_(product_ids), ProductCategory.approved
         )
     ):
         categories[product_id].append(category_id)
     lines = []
     for vendor_order in order.vendor_orders:
-        vendor = session.get(Vendor, vendor_order.vendor_id)
-        assert vendor is not None
         # Lines in id order, so the commission run can reproduce the split (and its remainders) from rows.
         items = sorted(vendor_order.items, key=lambda item: item.id)
         subtotals = [item.subtotal for item in items]
         grosses = money.allocate(vendor_order.total, subtotals if sum(subtotals) > 0 else [1] * len(subtotals))
         for item, gross in zip(items, grosses, strict=True):
-            terms = terms_for(session, vendor, categories[item.product_id], at)
+            terms = terms_for(session, vendor_order.vendor_id, vendor_order.commission_rate,
+                              categories[item.product_id], at)
             fee = terms.fixed_fees.get(order.currency_code, 0)
             commission = money.commission(item.subtotal, terms.rate, fee)
             lines.append(
@@ -212,6 +263,7 @@ def record_sale(session: Session, order: Order) -> list[CommissionLine]:
                     vendor_order_id=vendor_order.id,
                     order_line_item_id=item.id,
                     rule_id=terms.rule_id,
+                    categories=list(terms.categories),
                     currency_code=order.currency_code,
                     gross_amount=gross,
                     base_amount=item.subtotal,
@@ -264,6 +316,7 @@ def _reverse(
                 order_line_item_id=item_id,
                 refund_id=refund_id,
                 rule_id=sale.rule_id,
+                categories=list(sale.categories),
                 currency_code=sale.currency_code,
                 gross_amount=-share,
                 base_amount=base,
@@ -323,15 +376,3 @@ def get_line(session: Session, line_id: str, vendor_id: str | None = None) -> Co
     if line is None or (vendor_id is not None and line.vendor_id != vendor_id):
         raise NotFound("No such commission line.")
     return line
-
-
-def vendor_earnings(session: Session, vendor_id: str, currency: str) -> int:
-    """What the vendor has earned in `currency`: the sum of vendor amounts over all lines, reversals included."""
-    return int(
-        session.scalar(
-            select(func.coalesce(func.sum(CommissionLine.vendor_amount), 0)).where(
-                CommissionLine.vendor_id == vendor_id, CommissionLine.currency_code == currency
-            )
-        )
-        or 0
-    )

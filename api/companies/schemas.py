@@ -95,6 +95,7 @@ class ApprovalOut(BaseModel):
     amount: int
     currency_code: str
     reasons: list[str]
+    needs_platform: bool = Field(description="Over the credit limit: only a platform admin may approve.")
     status: ApprovalStatus
     decided_by: str | None
     decided_at: datetime | None

@@ -55,7 +55,7 @@ class Timestamps:
 
 
 class SyncColumns:
-    """The sync fields of DESIGN §5, on every record another store feeds."""
+    """The sync fields (docs/ARCHITECTURE.md §4), on every record another store feeds."""
 
     synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     sync_status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending", index=True)

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, true
 from sqlalchemy.sql.elements import UnaryExpression
 
 from api.errors import BadRequest
+from api.search import LIKE_ESCAPE, contains_pattern
 
 
 class Kind(StrEnum):
@@ -185,8 +186,7 @@ class _Builder:
         if op is Op.not_equals:
             return column.is_distinct_from(value)
         if op is Op.like:
-            escaped = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            return column.ilike(f"%{escaped}%", escape="\\")
+            return column.ilike(contains_pattern(str(value)), escape=LIKE_ESCAPE)
         if op is Op.greater_than:
             return column > value
         return column < value

@@ -4,24 +4,28 @@ rules; the request's content transaction commits after the route returns."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.audit import service as audit
-from api.auth.actor import Actor
+from api.auth.actor import Actor, ActorKind
 from api.auth.scopes import Scope
+from api.cache import ReadCache, read_cache
 from api.content import service
-from api.content.access import ContentAccess
+from api.content.access import Access, ContentAccess
 from api.content.collections import COLLECTIONS
 from api.content.common import parse
 from api.content.query import MAX_CONDITIONS, MAX_LIMIT, parse_doc, parse_list
-from api.content.spec import Collection
+from api.content.spec import Collection, Doc
+from api.db import Domain
 from api.deps import CommerceSession, ContentSession, require
 
 router = APIRouter(prefix="/api", tags=["content"])
 Editor = Annotated[Actor, Depends(require(Scope.content_write))]
+Cache = Annotated[ReadCache, Depends(read_cache)]
 JsonBody = Annotated[dict[str, Any], Body(description="The document, camelCase keys.")]
 
 LIST_HELP = (
@@ -34,23 +38,43 @@ LIST_HELP = (
 )
 
 
+def json_bytes(doc: Doc) -> bytes:
+    return JSONResponse(doc).body
+
+
+def _answer(request: Request, cache: ReadCache, access: Access, build: Callable[[], bytes]) -> Response:
+    """Public readers (no user, no editor rights) all see the same documents: their answers come from the
+    read cache while the content store has not changed. Everyone else's are built for them."""
+    if access.actor.kind is not ActorKind.user and not access.is_editor:
+        return cache.answer(request, Domain.content, build)
+    return Response(content=build(), media_type="application/json")
+
+
 def _add_routes(collection: Collection) -> None:
     slug = collection.slug
     path = f"/{slug}"
 
-    def list_docs(request: Request, session: ContentSession, access: ContentAccess) -> JSONResponse:
-        query = parse_list(
-            request.query_params.multi_items(),
-            collection.fields,
-            collection.model.id,
-            collection.default_sort,
-            collection.shortcuts,
-        )
-        return JSONResponse(service.find(session, access, collection, query))
+    def list_docs(request: Request, cache: Cache, session: ContentSession, access: ContentAccess) -> Response:
+        def build() -> bytes:
+            query = parse_list(
+                request.query_params.multi_items(),
+                collection.fields,
+                collection.model.id,
+                collection.default_sort,
+                collection.shortcuts,
+            )
+            return json_bytes(service.find(session, access, collection, query))
 
-    def get_doc(doc_id: str, request: Request, session: ContentSession, access: ContentAccess) -> JSONResponse:
-        query = parse_doc(request.query_params.multi_items())
-        return JSONResponse(service.get(session, access, collection, doc_id, query.depth))
+        return _answer(request, cache, access, build)
+
+    def get_doc(
+        doc_id: str, request: Request, cache: Cache, session: ContentSession, access: ContentAccess
+    ) -> Response:
+        def build() -> bytes:
+            query = parse_doc(request.query_params.multi_items())
+            return json_bytes(service.get(session, access, collection, doc_id, query.depth))
+
+        return _answer(request, cache, access, build)
 
     router.add_api_route(path, list_docs, methods=["GET"], name=f"list_{slug}",
                          summary=f"List {slug}", description=f"{collection.description}\n\n{LIST_HELP}")
@@ -95,7 +119,7 @@ def _add_routes(collection: Collection) -> None:
         def delete_doc(
             doc_id: str, session: ContentSession, commerce: CommerceSession, access: ContentAccess, actor: Editor
         ) -> Response:
-            delete(session, access, service.load_writable(session, access, collection, doc_id))
+            service.delete(session, access, collection, service.load_writable(session, access, collection, doc_id))
             audit.record(commerce, actor, f"content.{slug}.deleted", slug, doc_id)
             return Response(status_code=204)
 

@@ -131,7 +131,7 @@ def _tenant(session: Session, storage: Storage, settings: Settings, vendor: dict
 
 
 def seed_content(database: Database, vendors: list[dict[str, Any]], settings: Settings | None = None) -> None:
-    """Create the demo content for `vendors` ([{"id", "name", "slug"}], possibly empty)."""
+    """Create the demo content for `vendors` ([{"id", "name", "slug", "product_ids"?}], possibly empty)."""
     settings = settings or get_settings()
     storage = storage_from_settings(settings)
     with database.transaction(Domain.content) as session:
@@ -139,9 +139,9 @@ def seed_content(database: Database, vendors: list[dict[str, Any]], settings: Se
         _page(session, None, "home", "Home", [
             {"blockType": "hero", "heading": "Everything your business buys, in one place",
              "subheading": "Trusted vendors, volume pricing, quotes on demand.", "image": hero,
-             "cta": {"label": "Browse stores", "url": "/stores"}},
+             "cta": {"label": "Browse stores", "url": "/#stores"}},
             {"blockType": "richText", "content": plain("Compare vendors, ask for quotes and order in bulk.")},
-            {"blockType": "callToAction", "text": "Sell with us", "url": "/vendors/register", "style": "primary"},
+            {"blockType": "callToAction", "text": "Sell with us", "url": "/vendor-portal/register", "style": "primary"},
             {"blockType": "faq", "items": [
                 {"question": "Who can buy?", "answer": "Any registered business."},
                 {"question": "How do quotes work?", "answer": "Ask a vendor; accept the quote to order."}]},
@@ -159,15 +159,35 @@ def seed_content(database: Database, vendors: list[dict[str, Any]], settings: Se
             tenant_id = _tenant(session, storage, settings, vendor, index)
             banner = _image(session, storage, settings, f"{vendor['slug']}-banner", PALETTE[index % len(PALETTE)],
                             tenant_id)
+            shop = f"/shop/{vendor['slug']}"
+            grid: list[dict[str, Any]] = (
+                [{"blockType": "productGrid", "heading": "Popular right now", "productIds": vendor["product_ids"][:6],
+                  "columns": 3}] if vendor.get("product_ids") else []
+            )
             _page(session, tenant_id, "home", vendor["name"], [
                 {"blockType": "hero", "heading": vendor["name"], "subheading": "Quality supplies, fast delivery.",
-                 "image": banner, "cta": {"label": "Shop now", "url": f"/stores/{vendor['slug']}/products"}},
+                 "image": banner, "cta": {"label": "Shop now", "url": f"{shop}/products"}},
+                {"blockType": "richText", "content": plain(
+                    f"{vendor['name']} supplies businesses with volume pricing on every order.")},
+                *grid,
+                {"blockType": "callToAction", "text": "See every product", "url": f"{shop}/products",
+                 "style": "primary"},
                 {"blockType": "image", "image": banner, "caption": f"{vendor['name']} warehouse"},
+                {"blockType": "faq", "items": [
+                    {"question": "Do you offer volume discounts?", "answer": "Yes: the price drops with quantity."},
+                    {"question": "How fast do you ship?", "answer": "Standard in 3-5 days, express next day."}]},
+            ])
+            _page(session, tenant_id, "about", f"About {vendor['name']}", [
+                {"blockType": "richText", "content": plain(f"{vendor['name']} has served businesses since 1999.")},
+                {"blockType": "image", "image": banner, "caption": "Our team"},
             ])
             _post(session, tenant_id, "hello", f"Hello from {vendor['name']}", ["news"])
             _menu(session, tenant_id, "main", [
-                {"label": "Products", "url": f"/stores/{vendor['slug']}/products"},
-                {"label": "About", "url": f"/stores/{vendor['slug']}/about"},
+                {"label": "Products", "url": f"{shop}/products"},
+                {"label": "About", "url": f"{shop}/about"},
+            ])
+            _menu(session, tenant_id, "footer", [
+                {"label": "About", "url": f"{shop}/about"}, {"label": "Blog", "url": f"{shop}/blog"},
             ])
 
 

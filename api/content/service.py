@@ -15,6 +15,8 @@ from api.content.collections import COLLECTIONS
 from api.content.query import ListQuery
 from api.content.spec import Collection, Doc
 from api.errors import NotFound
+from api.outbox.models import ContentOutboxEvent
+from api.outbox.service import record
 
 
 def find(session: Session, access: Access, collection: Collection, query: ListQuery) -> Doc:
@@ -98,3 +100,16 @@ def load_writable(session: Session, access: Access, collection: Collection, doc_
     if row is None:
         raise NotFound(f"No such document in '{collection.slug}'.")
     return row
+
+
+def delete(session: Session, access: Access, collection: Collection, row: Any) -> None:
+    """Delete through the collection's own rule, and write `<collection>.deleted` to the content outbox so
+    subscribers and readers' caches learn of it like of any other change."""
+    assert collection.delete is not None
+    doc_id: str = row.id
+    tenant_id: str | None = getattr(row, "tenant_id", None)
+    collection.delete(session, access, row)
+    record(
+        session, ContentOutboxEvent, f"{collection.slug}.deleted", collection.slug, doc_id,
+        {"id": doc_id, "tenant": tenant_id},
+    )

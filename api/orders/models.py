@@ -125,6 +125,7 @@ class VendorOrder(CommerceBase):
     total: Mapped[int] = mapped_column(BigInteger)
     captured_total: Mapped[int] = mapped_column(BigInteger, default=0)
     refunded_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    captured_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The vendor's commission rate when the order was placed, for the commission run.
     commission_rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
     shipping_option_id: Mapped[str | None] = mapped_column(String(40))

@@ -164,6 +164,8 @@ def place(
         total=sum(p.total for p in parts),
         shipping_address=shipping_address,
         version=0,
+        # The one instant of the sale: its commission terms are the ones in force now (`record_sale`).
+        created_at=utcnow(),
     )
     for part in parts:
         order.vendor_orders.append(

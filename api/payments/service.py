@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from api.clock import utcnow
 from api.config import Settings
 from api.errors import BadRequest, ServiceUnavailable
 from api.orders.models import PAYMENT_STATUS, Order, PaymentStatus, VendorOrderStatus
@@ -67,10 +68,10 @@ def _payment(order: Order) -> Payment:
 def book_capture(order: Order) -> int:
     """Record that the authorisation was captured for every vendor order still open; return the amount."""
     order.payment_status = PAYMENT_STATUS.transition(order.payment_status, PaymentStatus.captured)
-    amount = 0
+    amount, now = 0, utcnow()
     for vendor_order in order.vendor_orders:
         if vendor_order.status != VendorOrderStatus.canceled:
-            vendor_order.captured_total = vendor_order.total
+            vendor_order.captured_total, vendor_order.captured_at = vendor_order.total, now
             amount += vendor_order.total
     _payment(order).captured_amount = amount
     return amount
@@ -81,7 +82,7 @@ def capture(provider: PaymentProvider, order: Order) -> int:
     payment = _payment(order)
     amount = sum(vo.total for vo in order.vendor_orders if vo.status != VendorOrderStatus.canceled)
     try:
-        provider.capture(payment.provider_reference, amount)
+        provider.capture(payment.provider_reference, amount, payment.currency_code)
     except PaymentError as exc:
         raise provider_error(exc) from exc
     return book_capture(order)
@@ -114,7 +115,7 @@ def refund(
     )
     order.payment_status = PAYMENT_STATUS.transition(order.payment_status, target)
     try:
-        reference = provider.refund(payment.provider_reference, amount)
+        reference = provider.refund(payment.provider_reference, amount, payment.currency_code)
     except PaymentError as exc:
         raise provider_error(exc) from exc
     payment.refunded_amount += amount
@@ -127,6 +128,7 @@ def refund(
         reason=reason,
         allocations={k: v for k, v in allocations.items() if v},
         provider_reference=reference,
+        created_at=utcnow(),
     )
     session.add(refund)
     order.refunds.append(refund)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import CommerceBase
@@ -26,13 +26,15 @@ PAYOUT_STATUS = StateMachine[PayoutStatus](
         PayoutStatus.approved: {PayoutStatus.paid, PayoutStatus.failed},
     },
 )
-# The statuses whose amount is taken out of the vendor's balance.
-HOLDING_STATUSES = (PayoutStatus.requested, PayoutStatus.approved, PayoutStatus.paid)
 
 
 class Payout(CommerceBase):
     __tablename__ = "payouts"
-    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        # A batch pays a vendor at most once per currency: a second payout of it is refused by the database.
+        UniqueConstraint("batch_id", "vendor_id", "currency_code", name="one_per_vendor_per_batch"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("po"))
     vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id", ondelete="RESTRICT"), index=True)
@@ -45,6 +47,8 @@ class Payout(CommerceBase):
     provider_reference: Mapped[str | None] = mapped_column(String(200))
     failure_reason: Mapped[str | None] = mapped_column(String(500))
     note: Mapped[str | None] = mapped_column(String(500))
+    # The payout batch that made it (None: the vendor requested it).
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("payout_batches.id", ondelete="RESTRICT"))
     requested_by: Mapped[str | None] = mapped_column(String(40))
     decided_by: Mapped[str | None] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer, default=1)

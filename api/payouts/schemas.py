@@ -43,8 +43,16 @@ class PayoutOut(BaseModel):
 
 
 class BalanceOut(BaseModel):
+    """A vendor's money in one currency (`api.payouts.balance`): captured_net = paid + in_payout + available +
+    pending."""
+
     vendor_id: str
     currency_code: str
-    earnings: int
-    balance: int
+    uncaptured: int = Field(description="Orders authorised and not captured: not money yet.")
+    pending: int = Field(description="Captured, but its day's commission run is not approved (with checks "
+                         "passed) or the holding period has not passed.")
+    available: int = Field(description="What can be paid out now (below zero after refunds of paid money).")
+    in_payout: int = Field(description="Payouts requested or approved, not paid yet.")
+    paid: int
+    captured_net: int = Field(description="Your share of the money captured, net of refunds.")
     minimum_payout: int

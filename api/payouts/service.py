@@ -1,10 +1,9 @@
 """Vendor payouts.
 
-A vendor's balance in a currency is what it has earned (the sum of vendor amounts of its commission lines,
-reversals included) minus every payout that is requested, approved or paid. Rejected and failed payouts
-hold nothing, so their amount returns to the balance. Requests lock the vendor row (`SELECT ... FOR
-UPDATE`), so two concurrent requests never both spend the same earnings. Approval pays through the payout
-provider at once: `requested -> approved -> paid`, or `-> failed` when the provider refuses.
+What a vendor may be paid is defined once, in `api.payouts.balance`. Requests lock the vendor row
+(`SELECT ... FOR UPDATE`), so two concurrent requests never both spend the same balance, and are refused above
+what is available. Approval pays through the payout provider at once: `requested -> approved -> paid`, or
+`-> failed` when the provider refuses (a failed payout holds nothing: its amount returns to the balance).
 """
 
 from __future__ import annotations
@@ -15,21 +14,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.clock import utcnow
-from api.commissions import service as commissions
 from api.config import get_settings
 from api.errors import FieldError, NotFound, ValidationFailed
-from api.payouts.models import HOLDING_STATUSES, PAYOUT_STATUS, Payout, PayoutStatus
+from api.payouts import balance as balances
+from api.payouts.models import PAYOUT_STATUS, Payout, PayoutStatus
 from api.vendors import service as vendors
 from connectors.payouts import PayoutError, PayoutProvider
-
-
-def balance(session: Session, vendor_id: str, currency: str) -> int:
-    held = session.scalar(
-        select(func.coalesce(func.sum(Payout.amount), 0)).where(
-            Payout.vendor_id == vendor_id, Payout.currency_code == currency, Payout.status.in_(HOLDING_STATUSES)
-        )
-    )
-    return commissions.vendor_earnings(session, vendor_id, currency) - int(held or 0)
 
 
 def create_payout(
@@ -43,13 +33,17 @@ def create_payout(
     requested_by: str | None = None,
     note: str | None = None,
     minimum_amount: int | None = None,
+    batch_id: str | None = None,
+    runs: list[str] | None = None,
 ) -> Payout:
-    """Request a payout of `amount` (the whole balance when None) in `currency` for `vendor_id`: at least the
-    minimum (PAYOUT_MINIMUM_AMOUNT), at most the balance. Locks the vendor row until the transaction ends.
-    Called by `POST /vendor/payouts/request` and by the payout-batch asset."""
+    """Request a payout of `amount` (all that is available when None) in `currency` for `vendor_id`: at least
+    the minimum (PAYOUT_MINIMUM_AMOUNT), at most what `api.payouts.balance` says is available (counting only
+    the approved runs `runs` when given). Locks the vendor row until the transaction ends. Called by
+    `POST /vendor/payouts/request` and by the payout-batch asset (with its `batch_id` and `runs`)."""
     vendors.get_vendor(session, vendor_id, for_update=True)
     minimum = get_settings().payout_minimum_amount if minimum_amount is None else minimum_amount
-    available = balance(session, vendor_id, currency)
+    found = balances.balances(session, vendor_id=vendor_id, currency=currency, runs=runs)
+    available = found[0].available if found else 0
     amount = available if amount is None else amount
     if amount < max(minimum, 1):
         raise ValidationFailed(
@@ -58,8 +52,8 @@ def create_payout(
         )
     if amount > available:
         raise ValidationFailed(
-            f"The balance is {available} {currency}; {amount} cannot be paid out.",
-            errors=[FieldError(field="amount", message=f"exceeds the balance {available}")],
+            f"The available balance is {available} {currency}; {amount} cannot be paid out.",
+            errors=[FieldError(field="amount", message=f"exceeds the available balance {available}")],
         )
     if period_start is not None and period_end is not None and period_end < period_start:
         raise ValidationFailed("period_end is before period_start.")
@@ -72,6 +66,7 @@ def create_payout(
         period_end=period_end,
         requested_by=requested_by,
         note=note,
+        batch_id=batch_id,
         version=1,
     )
     session.add(payout)

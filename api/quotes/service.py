@@ -38,9 +38,11 @@ def store_quotes(actor: Actor) -> Select[Quote]:
 
 
 def vendor_quotes(vendor_id: str) -> Select[Quote]:
-    """Quotes whose every item is one of `vendor_id`'s."""
+    """Quotes whose every item is one of `vendor_id`'s (and that have one: a quote whose items a vendor
+    cannot see at all, as under row-level security, is not vacuously its own)."""
+    mine = select(QuoteItem.id).where(QuoteItem.quote_id == Quote.id, QuoteItem.vendor_id == vendor_id)
     others = select(QuoteItem.id).where(QuoteItem.quote_id == Quote.id, QuoteItem.vendor_id != vendor_id)
-    return select(Quote).where(~others.exists())
+    return select(Quote).where(mine.exists(), ~others.exists())
 
 
 def all_quotes() -> Select[Quote]:

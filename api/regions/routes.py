@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import TypeAdapter
 
 from api.audit import service as audit
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
+from api.cache import ReadCache, read_cache
+from api.db import Domain
 from api.deps import CommerceSession, require
 from api.regions import service
 from api.regions.schemas import RegionIn, RegionOut, RegionUpdate
@@ -14,13 +17,22 @@ from api.regions.schemas import RegionIn, RegionOut, RegionUpdate
 admin = APIRouter(prefix="/admin/regions", tags=["regions"])
 store = APIRouter(prefix="/store/regions", tags=["regions"])
 
+REGIONS = TypeAdapter(list[RegionOut])
 AdminReader = Annotated[Actor, Depends(require(Scope.admin_read))]
 AdminWriter = Annotated[Actor, Depends(require(Scope.admin_write))]
 
 
 @store.get("", response_model=list[RegionOut], summary="Regions the store sells in")
-def store_regions(session: CommerceSession, _: Annotated[Actor, Depends(require(Scope.store_read))]) -> list[RegionOut]:
-    return [RegionOut.model_validate(r) for r in service.list_regions(session)]
+def store_regions(
+    request: Request,
+    cache: Annotated[ReadCache, Depends(read_cache)],
+    session: CommerceSession,
+    _: Annotated[Actor, Depends(require(Scope.store_read))],
+) -> Response:
+    def build() -> bytes:
+        return REGIONS.dump_json([RegionOut.model_validate(r) for r in service.list_regions(session)])
+
+    return cache.answer(request, Domain.commerce, build)
 
 
 @admin.get("", response_model=list[RegionOut], summary="List regions")

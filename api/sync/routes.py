@@ -29,6 +29,11 @@ class TriggerOut(BaseModel):
     asset_selection: list[list[str]] | None
 
 
+class RepairOut(BaseModel):
+    run_id: str
+    job: str
+
+
 class SyncStatusOut(BaseModel):
     checked_at: datetime
     last_synced_at: datetime | None
@@ -58,3 +63,15 @@ def trigger_sync(
     run_id, selection = service.trigger(settings, entity, actor.id)
     audit.record(session, actor, "sync.triggered", "dagster_run", run_id, {"entity": entity.value})
     return TriggerOut(run_id=run_id, job=service.SYNC_JOB, entity=entity, asset_selection=selection)
+
+
+@router.post(
+    "/repair", response_model=RepairOut, status_code=202,
+    summary="Launch the drift repair: re-sync every record the reconciliation lists as drifted",
+)
+def repair_drift(
+    session: CommerceSession, settings: AppSettings, actor: Annotated[Actor, Depends(require(Scope.admin_write))]
+) -> RepairOut:
+    run_id = service.repair(settings, actor.id)
+    audit.record(session, actor, "sync.repair_launched", "dagster_run", run_id)
+    return RepairOut(run_id=run_id, job=service.REPAIR_JOB)

@@ -26,6 +26,7 @@ from api.webhooks.models import WebhookSubscription
 from connectors.dagster import launch_job
 
 SYNC_JOB = "sync_job"
+REPAIR_JOB = "drift_repair_job"
 
 
 class SyncEntity(StrEnum):
@@ -56,15 +57,29 @@ OUTBOX_ENTITIES: dict[str, SyncEntity] = {
 }
 
 
+def _admin_tags(requested_by: str | None) -> dict[str, str]:
+    return {"marketplace/trigger": "admin", "marketplace/requested_by": requested_by or "unknown"}
+
+
 def trigger(settings: Settings, entity: SyncEntity, requested_by: str | None) -> tuple[str, list[list[str]] | None]:
     selection = None if entity is SyncEntity.all else ENTITY_ASSETS[entity]
     run_id = launch_job(
         settings,
         SYNC_JOB,
         asset_selection=selection,
-        tags={"marketplace/trigger": "admin", "marketplace/requested_by": requested_by or "unknown"},
+        tags=_admin_tags(requested_by),
     )
     return run_id, selection
+
+
+def repair(settings: Settings, requested_by: str | None) -> str:
+    """Launch the drift repair (the `sync/drift_repair` asset); returns the Dagster run id."""
+    return launch_job(settings, REPAIR_JOB, tags=_admin_tags(requested_by))
+
+
+def dagster_run_url(settings: Settings, run_id: str) -> str:
+    """Where a data engineer watches this run in the Dagster UI."""
+    return f"http://{settings.dagster_host}:{settings.dagster_port}/runs/{run_id}"
 
 
 def _age(now: datetime, then: datetime | None) -> float | None:
@@ -113,6 +128,18 @@ def reconciliation_summary(session: Session, now: datetime) -> dict[str, Any]:
         "by_kind": by_kind,
         "oldest_drift_age_seconds": oldest,
     }
+
+
+def drift_rows(session: Session, limit: int) -> list[dict[str, Any]]:
+    """The oldest drifts the reconciliation view lists (empty until dbt built it)."""
+    try:
+        with session.begin_nested():
+            return [dict(row) for row in session.execute(
+                text("SELECT * FROM analytics.reconciliation ORDER BY drift_age_seconds DESC NULLS LAST LIMIT :n"),
+                {"n": limit},
+            ).mappings()]
+    except ProgrammingError:
+        return []
 
 
 def status(commerce: Session, content: Session) -> dict[str, Any]:

@@ -16,16 +16,17 @@ from api.auth.scopes import Scope
 from api.catalog import service as catalog
 from api.catalog.models import Product, ProductStatus
 from api.catalog.schemas import ProductFields, ProductIn, ProductOut, ProductUpdate
-from api.commissions import service as commissions
 from api.commissions.models import CommissionLine, LineType
 from api.commissions.schemas import CommissionLineOut
 from api.deps import AppSettings, CommerceSession, require
 from api.errors import NotFound
+from api.money import CurrencyCode
 from api.orders import service as orders
 from api.orders.models import Order, OrderStatus, PaymentStatus, VendorOrder
 from api.orders.schemas import FulfillIn, VendorOrderOut
 from api.pagination import Limit, Offset, Page
 from api.payments import service as payments
+from api.payouts import balance as balances
 from api.payouts import service as payouts
 from api.payouts.models import Payout, PayoutStatus
 from api.payouts.schemas import BalanceOut, PayoutOut, PayoutRequestIn
@@ -105,7 +106,8 @@ def list_products(
 @router.post("/products", response_model=ProductOut, status_code=201, summary="Add a product with variants")
 def create_product(body: ProductFields, session: CommerceSession, actor: VendorWriter) -> ProductOut:
     product = catalog.create_product(
-        session, ProductIn.model_validate({**body.model_dump(), "vendor_id": scope.vendor_id_of(actor)})
+        session, ProductIn.model_validate({**body.model_dump(), "vendor_id": scope.vendor_id_of(actor)}),
+        categories_approved=False,
     )
     audit.record(session, actor, "product.created", "product", product.id, {"handle": product.handle})
     return catalog.admin_view(product)
@@ -121,7 +123,7 @@ def update_product(
     product_id: ProductId, body: ProductUpdate, session: CommerceSession, actor: VendorWriter
 ) -> ProductOut:
     _own_product(session, actor, product_id)
-    product = catalog.update_product(session, product_id, body)
+    product = catalog.update_product(session, product_id, body, categories_approved=False)
     audit.record(session, actor, "product.updated", "product", product.id, {"fields": sorted(body.model_fields_set)})
     return catalog.admin_view(product)
 
@@ -239,17 +241,14 @@ def list_payouts(
     return Page(items=[PayoutOut.model_validate(p) for p in rows], total=total, limit=limit, offset=offset)
 
 
-@router.get("/payouts/balance", response_model=BalanceOut, summary="What you can request")
-def balance(session: CommerceSession, settings: AppSettings, actor: VendorReader) -> BalanceOut:
+@router.get("/payouts/balance", response_model=BalanceOut, summary="What you can request: pending, available, "
+            "in payout, paid")
+def balance(
+    session: CommerceSession, settings: AppSettings, actor: VendorReader, currency_code: CurrencyCode | None = None
+) -> BalanceOut:
     vendor = vendors.get_vendor(session, scope.vendor_id_of(actor))
-    currency = vendor.default_currency
-    return BalanceOut(
-        vendor_id=vendor.id,
-        currency_code=currency,
-        earnings=commissions.vendor_earnings(session, vendor.id, currency),
-        balance=payouts.balance(session, vendor.id, currency),
-        minimum_payout=settings.payout_minimum_amount,
-    )
+    parts = balances.balance(session, vendor.id, currency_code or vendor.default_currency)
+    return BalanceOut(**parts.as_dict(), minimum_payout=settings.payout_minimum_amount)
 
 
 @router.post("/payouts/request", response_model=PayoutOut, status_code=201, summary="Request a payout")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Body, Depends, Query
 
 from api.audit import service as audit
 from api.auth.actor import Actor
@@ -12,7 +12,14 @@ from api.deps import CommerceSession, require
 from api.pagination import Limit, Offset, Page
 from api.vendors import service
 from api.vendors.models import VendorStatus
-from api.vendors.schemas import VendorIn, VendorOut, VendorRegisterIn, VendorRegistrationOut, VendorUpdate
+from api.vendors.schemas import (
+    StatusChangeIn,
+    VendorIn,
+    VendorOut,
+    VendorRegisterIn,
+    VendorRegistrationOut,
+    VendorUpdate,
+)
 
 admin = APIRouter(prefix="/admin/vendors", tags=["vendors"])
 store = APIRouter(prefix="/store/vendors", tags=["vendors"])
@@ -40,10 +47,11 @@ def list_vendors(
     session: CommerceSession,
     _: AdminReader,
     status: VendorStatus | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Part of the name, slug or email.")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[VendorOut]:
-    rows, total = service.list_vendors(session, status=status, limit=limit, offset=offset)
+    rows, total = service.list_vendors(session, status=status, search=q, limit=limit, offset=offset)
     return Page(items=[VendorOut.model_validate(v) for v in rows], total=total, limit=limit, offset=offset)
 
 
@@ -69,9 +77,16 @@ def update_vendor(vendor_id: str, body: VendorUpdate, session: CommerceSession, 
 
 
 def _transition_route(action: str, target: VendorStatus, summary: str) -> None:
-    def transition(vendor_id: str, session: CommerceSession, actor: AdminWriter) -> VendorOut:
-        vendor = service.change_status(session, vendor_id, target)
-        audit.record(session, actor, f"vendor.{action}", "vendor", vendor.id, {"status": vendor.status})
+    def transition(
+        vendor_id: str,
+        session: CommerceSession,
+        actor: AdminWriter,
+        body: Annotated[StatusChangeIn | None, Body()] = None,
+    ) -> VendorOut:
+        reason = body.reason if body else None
+        vendor = service.change_status(session, vendor_id, target, reason)
+        details = {"status": vendor.status, "reason": reason}
+        audit.record(session, actor, f"vendor.{action}", "vendor", vendor.id, details)
         return VendorOut.model_validate(vendor)
 
     transition.__name__ = f"{action}_vendor"

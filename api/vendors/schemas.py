@@ -61,6 +61,14 @@ class VendorUpdate(VendorProfileUpdate):
     commission_rate: Rate | None = None
 
 
+class StatusChangeIn(BaseModel):
+    """Why a vendor is rejected or suspended (the vendor sees it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=1000)
+
+
 class VendorOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -69,6 +77,7 @@ class VendorOut(BaseModel):
     slug: str
     email: str
     status: VendorStatus
+    status_reason: str | None = None
     commission_rate: Decimal
     default_currency: str
     stripe_account_id: str | None = None

@@ -14,6 +14,7 @@ from api.auth.models import Role, User
 from api.errors import Conflict, NotFound
 from api.outbox import service as outbox
 from api.outbox.models import CommerceOutboxEvent
+from api.search import LIKE_ESCAPE, contains_pattern
 from api.vendors.models import VENDOR_STATUS, Vendor, VendorStatus
 from api.vendors.schemas import VendorIn, VendorOut, VendorProfileUpdate, VendorRegisterIn, VendorSelfUpdate
 
@@ -44,12 +45,25 @@ def get_vendor(session: Session, vendor_id: str, *, for_update: bool = False) ->
     return vendor
 
 
+def vendor_names(session: Session, vendor_ids: list[str]) -> dict[str, str]:
+    """Display names of these vendors, by id (for pages listing an order's vendor parts)."""
+    if not vendor_ids:
+        return {}
+    return dict(session.execute(select(Vendor.id, Vendor.name).where(Vendor.id.in_(set(vendor_ids)))).tuples().all())
+
+
 def list_vendors(
-    session: Session, *, status: VendorStatus | None, limit: int, offset: int
+    session: Session, *, status: VendorStatus | None, limit: int, offset: int, search: str | None = None
 ) -> tuple[list[Vendor], int]:
     statement = select(Vendor)
     if status is not None:
         statement = statement.where(Vendor.status == status)
+    if search:
+        pattern = contains_pattern(search)
+        statement = statement.where(
+            Vendor.name.ilike(pattern, escape=LIKE_ESCAPE) | Vendor.slug.ilike(pattern, escape=LIKE_ESCAPE)
+            | Vendor.email.ilike(pattern, escape=LIKE_ESCAPE)
+        )
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     rows = session.scalars(statement.order_by(Vendor.created_at.desc(), Vendor.id).limit(limit).offset(offset))
     return list(rows), total
@@ -121,12 +135,19 @@ STATUS_TOPICS = {
 }
 
 
-def change_status(session: Session, vendor_id: str, target: VendorStatus) -> Vendor:
+def change_status(session: Session, vendor_id: str, target: VendorStatus, reason: str | None = None) -> Vendor:
     vendor = get_vendor(session, vendor_id, for_update=True)
     vendor.status = VENDOR_STATUS.transition(vendor.status, target)
+    vendor.status_reason = reason if target in (VendorStatus.rejected, VendorStatus.suspended) else None
     vendor.version += 1
     _emit(session, STATUS_TOPICS[target], vendor)
     return vendor
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    """How many vendors are in each status (every status present, zero when none)."""
+    counts = dict(session.execute(select(Vendor.status, func.count()).group_by(Vendor.status)).tuples().all())
+    return {status.value: int(counts.get(status.value, 0)) for status in VendorStatus}
 
 
 def register(session: Session, body: VendorRegisterIn, commission_rate: Decimal) -> tuple[Vendor, User]:

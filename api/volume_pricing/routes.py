@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import select
 
 from api.audit import service as audit
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
+from api.cache import ReadCache, read_cache
 from api.catalog import service as catalog
 from api.catalog.models import ProductVariant
 from api.catalog.routes import price_currency
+from api.db import Domain
 from api.deps import CommerceSession, require
 from api.money import CurrencyCode
 from api.pagination import Limit, Offset, Page
@@ -32,14 +34,20 @@ VariantFilter = Annotated[str | None, Query(max_length=40)]
     summary="A product's volume tiers, with the saving per tier against the list price",
 )
 def store_volume_pricing(
+    request: Request,
+    cache: Annotated[ReadCache, Depends(read_cache)],
     id_or_handle: Annotated[str, Path(max_length=200)],
     session: CommerceSession,
     _: Annotated[Actor, Depends(require(Scope.store_read))],
     region_id: Annotated[str | None, Query(max_length=40)] = None,
     currency_code: Annotated[CurrencyCode | None, Query()] = None,
-) -> StoreVolumePricingOut:
-    product = catalog.get_store_product(session, id_or_handle)
-    return service.store_view(session, product, price_currency(session, currency_code, region_id))
+) -> Response:
+    def build() -> bytes:
+        product = catalog.get_store_product(session, id_or_handle)
+        view = service.store_view(session, product, price_currency(session, currency_code, region_id))
+        return view.model_dump_json().encode()
+
+    return cache.answer(request, Domain.commerce, build)
 
 
 @admin.get("", response_model=Page[TierOut], summary="List volume tiers")

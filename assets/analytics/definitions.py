@@ -1,11 +1,11 @@
-"""Analytics: the raw store tables the dbt models read, freshness checks on the marts, the orders
-expectations, and the daily schedule that rebuilds the marts (`dbt build`, tests as asset checks).
+"""Analytics: the raw store tables the dbt models read, the orders expectations, the daily job that
+rebuilds the marts (`dbt build`, tests as asset checks) and the job that rebuilds them from scratch.
 
-The dbt models themselves are `assets/dbt.py`; their sources map to the raw tables declared here (and to
-the sync assets for the content copies the sync module maintains), so one lineage graph runs from the
-stores through sync and staging to the marts that the dashboards read."""
-
-from datetime import timedelta
+The dbt models themselves are `assets/dbt.py` (with their freshness policies); their sources map to the raw
+tables declared here, to the sync assets for the content copies the sync module maintains, and to the
+tables the commission run and the payout batch write (`commerce/commission_runs`, `commerce/payouts`,
+`commerce/payout_batches`), so one lineage graph runs from the stores through the commission run and the
+payout batch to the marts that the dashboards read (`payout_ledger`, `vendor_balances`)."""
 
 from dagster import (
     AssetCheckResult,
@@ -14,18 +14,16 @@ from dagster import (
     AssetSelection,
     AssetSpec,
     DefaultScheduleStatus,
-    DefaultSensorStatus,
     Definitions,
     MetadataValue,
-    ScheduleDefinition,
     asset_check,
-    build_last_update_freshness_checks,
-    build_sensor_for_freshness_checks,
+    build_schedule_from_partitioned_job,
     define_asset_job,
 )
 
 from api.db import Domain
-from assets.dbt import marketplace_dbt_models
+from assets.commissions.definitions import PAYOUT_BATCH, daily
+from assets.dbt import DBT_ASSETS, dbt_models, dbt_partitioned_models
 from orchestration.resources import StoresResource
 
 OWNERS = ["team:data"]
@@ -52,7 +50,6 @@ COMMERCE_TABLES = {
     "shipping_options": "Vendor shipping options.",
     "commission_rules": "Commission rules: platform default, per vendor, per category, with validity windows.",
     "commission_lines": "Commission ledger recorded at checkout (sales and reversals).",
-    "payouts": "Vendor payouts.",
     "companies": "Buyer companies.",
     "company_employees": "Company employees and their spending limits.",
 }
@@ -65,6 +62,12 @@ CONTENT_TABLES = {
     "navigation_menus": "Tenant navigation menus.",
 }
 
+# Written by the payout batch asset (and by the API for vendor-requested payouts).
+PAYOUT_TABLES = {
+    "payouts": "Vendor payouts (requested by a vendor or built by a payout batch), with their status.",
+    "payout_batches": "Payout batches built from approved commission runs.",
+}
+
 raw_tables = [
     AssetSpec(key=AssetKey([Domain.commerce.value, name]),
               description=f"Commerce store table `commerce.{name}`: {text}",
@@ -74,22 +77,12 @@ raw_tables = [
     AssetSpec(key=AssetKey([Domain.content.value, name]), description=f"Content store table `content.{name}`: {text}",
               group_name="content_store", owners=["team:content"], kinds={"postgres"})
     for name, text in CONTENT_TABLES.items()
+] + [
+    AssetSpec(key=AssetKey([Domain.commerce.value, name]), deps=[PAYOUT_BATCH],
+              description=f"Commerce store table `commerce.{name}`, written by the payout batch asset: {text}",
+              group_name="commerce_store", owners=["team:finance"], kinds={"postgres"})
+    for name, text in PAYOUT_TABLES.items()
 ]
-
-MARTS = [
-    AssetKey(["analytics", name])
-    for name in ("fct_order_lines", "fct_vendor_orders", "dim_vendors", "dim_products", "dim_companies",
-                 "vendor_stats", "company_spend", "commission_statements", "payout_ledger")
-]
-
-mart_freshness_checks = build_last_update_freshness_checks(
-    assets=MARTS, lower_bound_delta=timedelta(days=1), severity=AssetCheckSeverity.ERROR
-)
-mart_freshness_sensor = build_sensor_for_freshness_checks(
-    freshness_checks=mart_freshness_checks, name="mart_freshness_sensor", default_status=DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=600,
-)
-
 
 @asset_check(
     asset=AssetKey(["analytics", "fct_order_lines"]),
@@ -116,21 +109,31 @@ def orders_expectations(stores: StoresResource) -> AssetCheckResult:
 
 analytics_job = define_asset_job(
     "analytics_job",
-    selection=AssetSelection.assets(marketplace_dbt_models),
-    description="dbt build of every model (tests as asset checks) and the orders expectations.",
+    selection=AssetSelection.assets(*DBT_ASSETS),
+    partitions_def=daily,
+    description="dbt build of every model (tests as asset checks) and the orders expectations; the incremental "
+    "models re-merge the partition's day on top of their lookback.",
 )
-analytics_schedule = ScheduleDefinition(
-    job=analytics_job,
-    cron_schedule="30 1 * * *",
-    execution_timezone="UTC",
+analytics_schedule = build_schedule_from_partitioned_job(
+    analytics_job,
+    hour_of_day=1,
+    minute_of_hour=30,
     default_status=DefaultScheduleStatus.RUNNING,
-    description="Every day at 01:30 UTC, after the commission run: rebuild the marts.",
+    description="Every day at 01:30 UTC, after the commission run: rebuild the marts (yesterday's partition).",
+)
+FULL_REFRESH = {"config": {"full_refresh": True}}
+analytics_full_refresh_job = define_asset_job(
+    "analytics_full_refresh_job",
+    selection=AssetSelection.assets(*DBT_ASSETS),
+    partitions_def=daily,
+    config={"ops": {dbt_partitioned_models.op.name: FULL_REFRESH, dbt_models.op.name: FULL_REFRESH}},
+    description="`dbt build --full-refresh`: rebuild every mart from scratch, the incremental ones included "
+    "(any partition; the window is ignored). Launch it from the UI after a model change or a repair.",
 )
 
 analytics_definitions = Definitions(
     assets=raw_tables,
-    asset_checks=[*mart_freshness_checks, orders_expectations],
-    jobs=[analytics_job],
+    asset_checks=[orders_expectations],
+    jobs=[analytics_job, analytics_full_refresh_job],
     schedules=[analytics_schedule],
-    sensors=[mart_freshness_sensor],
 )

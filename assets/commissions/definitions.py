@@ -6,10 +6,12 @@
   totals per vendor and currency and every finding. Its checks: `matches_recorded` (fails on any finding)
   and `expectations` (the Great Expectations suites of `quality/suites.py`); both block what is downstream.
   Backfills over past days work from the UI; a range runs as one Dagster run, one record per day.
-- `commissions/payout_batch`: after finance approves runs, one payout per vendor and currency whose approved
-  balance is at least the minimum, through `api.payouts.service.create_payout`. The suites run again over
-  every run in the batch first, and over the payouts after: any failure and nothing is created. Included
-  runs are locked, so nothing is paid twice.
+- `commissions/payout_batch`: after finance approves runs, one payout per vendor and currency whose available
+  balance (`api.payouts.balance`, over exactly the runs the batch lists) is at least the minimum
+  (`api.commission_runs.service.build_batch`). The suites run again over every approved run first; a run
+  failing them now is left out with the reason. Each vendor is paid or skipped on its own; a run is in at
+  most one batch and a batch pays a vendor once per currency (database constraints). The runs lock when
+  finance pays the batch.
 """
 
 from collections.abc import Iterator
@@ -35,13 +37,11 @@ from dagster import (
     build_schedule_from_partitioned_job,
     define_asset_job,
 )
-from sqlalchemy import select, text
 
-from api.clock import utcnow
-from api.commission_runs.models import CommissionRun, PayoutBatch, RunStatus
+from api.commission_runs import service as run_service
+from api.commission_runs.models import CommissionRun
 from api.config import get_settings
 from api.db import Domain
-from api.payouts import service as payouts
 from assets.commissions.engine import RunResult, run_periods
 from orchestration.resources import StoresResource
 
@@ -49,6 +49,10 @@ GROUP = "commissions"
 OWNERS = ["team:data", "team:finance"]
 COMMISSION_RUN = AssetKey(["commissions", "commission_run"])
 PAYOUT_BATCH = AssetKey(["commissions", "payout_batch"])
+# Every store table each asset reads (lineage in the Dagster UI); what they write is declared below them.
+RUN_READS = ("orders", "vendor_orders", "order_line_items", "vendors", "commission_rules", "commission_lines",
+             "refunds")
+BATCH_READS = ("commission_runs", "commission_lines", "vendor_orders", "orders", "vendors", "payouts")
 daily = DailyPartitionsDefinition(start_date="2025-01-01", timezone="UTC", end_offset=0)
 
 
@@ -103,8 +107,7 @@ def _findings_markdown(results: list[RunResult], limit: int = 50) -> str:
     owners=OWNERS,
     partitions_def=daily,
     backfill_policy=BackfillPolicy.single_run(),
-    deps=[AssetKey(["commerce", "order_line_items"]), AssetKey(["commerce", "commission_rules"]),
-          AssetKey(["commerce", "commission_lines"]), AssetKey(["commerce", "refunds"])],
+    deps=[AssetKey(["commerce", name]) for name in RUN_READS],
     check_specs=[
         AssetCheckSpec("matches_recorded", asset=COMMISSION_RUN,
                        description="Fails on any difference between the run and the recorded commission lines."),
@@ -130,7 +133,15 @@ def commission_run(context: AssetExecutionContext, stores: StoresResource) -> It
         )
     with stores.database.transaction(Domain.commerce) as session:
         for result in results:
-            suite_results.extend(_suites_for_run(session, result))
+            run_suites = _suites_for_run(session, result)
+            suite_results.extend(run_suites)
+            if result.recomputed:  # approved and locked runs keep the checks they were approved with
+                run_service.record_checks(session, result.run_id, [
+                    {"check": "matches_recorded", "passed": result.finding_count == 0,
+                     "failed": [f"{result.finding_count} finding(s)"] if result.finding_count else []},
+                    {"check": "expectations", "passed": all(s.success for s in run_suites),
+                     "failed": [f"{s.suite}: {r['rule']}" for s in run_suites for r in s.failed]},
+                ])
     findings = sum(r.finding_count for r in results)
     yield MaterializeResult(metadata={
         "runs": MetadataValue.json([{"day": str(r.period_start), "run_id": r.run_id, "status": r.status,
@@ -165,32 +176,11 @@ class PayoutBatchConfig(Config):
     """Smallest payout in minor units; -1 takes `PAYOUT_MINIMUM_AMOUNT` from the settings."""
 
 
-def _balances(session: Any) -> list[dict[str, Any]]:
-    """Per vendor and currency: earnings of approved and locked runs, minus every payout that holds money."""
-    return [dict(row) for row in session.execute(text("""
-        WITH earned AS (
-            SELECT t ->> 'vendor_id' AS vendor_id, t ->> 'currency_code' AS currency_code,
-                   sum((t ->> 'vendor_amount')::bigint)::bigint AS earned
-            FROM commerce.commission_runs AS r CROSS JOIN LATERAL jsonb_array_elements(r.totals) AS t
-            WHERE r.status IN ('approved', 'locked')
-            GROUP BY 1, 2
-        ),
-        held AS (
-            SELECT vendor_id, currency_code, sum(amount)::bigint AS held
-            FROM commerce.payouts WHERE status IN ('requested', 'approved', 'paid')
-            GROUP BY 1, 2
-        )
-        SELECT e.vendor_id, e.currency_code, e.earned - coalesce(h.held, 0) AS balance
-        FROM earned AS e LEFT JOIN held AS h ON h.vendor_id = e.vendor_id AND h.currency_code = e.currency_code
-        ORDER BY e.vendor_id, e.currency_code
-    """)).mappings()]
-
-
 @asset(
     key=PAYOUT_BATCH,
     group_name=GROUP,
     owners=OWNERS,
-    deps=[COMMISSION_RUN],
+    deps=[COMMISSION_RUN, *(AssetKey(["commerce", name]) for name in BATCH_READS)],
     check_specs=[AssetCheckSpec("expectations", asset=PAYOUT_BATCH,
                                 description="Great Expectations over the batch's payouts.")],
     description="Payout batch: once finance has approved commission runs, one payout per vendor and currency "
@@ -203,68 +193,46 @@ def payout_batch(context: AssetExecutionContext, config: PayoutBatchConfig, stor
 
     minimum = get_settings().payout_minimum_amount if config.minimum_amount < 0 else config.minimum_amount
     with stores.database.transaction(Domain.commerce) as session:
-        runs = list(session.scalars(
-            select(CommissionRun)
-            .where(CommissionRun.status == RunStatus.approved, CommissionRun.payout_batch_id.is_(None))
-            .order_by(CommissionRun.period_start)
-            .with_for_update()
-        ))
-        if not runs:
-            context.log.info("No approved commission run waits for a payout batch.")
-            yield MaterializeResult(metadata={"batch_id": None, "runs": 0, "payouts": 0})
-            yield AssetCheckResult(check_name="expectations", passed=True, metadata={"payouts": 0})
+
+        def failed_checks(run: CommissionRun) -> list[str]:
+            return [f"{s.suite}: {r['rule']}" for s in _suites_for_run(session, run) for r in s.failed]
+
+        batch, skipped = run_service.build_batch(session, minimum=minimum, failed_checks=failed_checks,
+                                                 dagster_run_id=context.run_id)
+        if batch is None:
+            context.log.info(f"No approved commission run to pay out ({len(skipped)} left out: checks fail).")
+            yield MaterializeResult(metadata={"batch_id": None, "runs": 0, "payouts": 0,
+                                              "skipped_runs": MetadataValue.json(skipped)})
+            yield AssetCheckResult(check_name="expectations", passed=not skipped,
+                                   metadata={"payouts": 0, "skipped_runs": MetadataValue.json(skipped)})
             return
-        failed = [f"{run.period_start} {s.suite}: {r['rule']}"
-                  for run in runs for s in _suites_for_run(session, run) for r in s.failed]
-        if failed:
-            raise Failure(
-                description=f"Expectations fail for {len(failed)} rule(s) of the approved runs; no payout batch.",
-                metadata={"failed": MetadataValue.json(failed)},
-            )
-        batch = PayoutBatch(run_ids=[r.id for r in runs], items=[], minimum_amount=minimum,
-                            dagster_run_id=context.run_id, version=1)
-        session.add(batch)
-        session.flush()
-        period_start, period_end = runs[0].period_start, max(r.period_end for r in runs)
-        items = []
-        for row in _balances(session):
-            item = {"vendor_id": row["vendor_id"], "currency_code": row["currency_code"],
-                    "balance": int(row["balance"]), "amount": 0, "payout_id": None}
-            if row["balance"] >= max(minimum, 1):
-                payout = payouts.create_payout(
-                    session, row["vendor_id"], int(row["balance"]), row["currency_code"], period_start, period_end,
-                    note=f"payout batch {batch.id}", minimum_amount=minimum,
-                )
-                item.update(amount=payout.amount, payout_id=payout.id)
-            items.append(item)
-        batch.items = [i for i in items if i["payout_id"]]
-        now = utcnow()
-        for run in runs:
-            run.status, run.locked_at, run.payout_batch_id = RunStatus.locked, now, batch.id
-            run.version += 1
-        session.flush()
         checked = suites.validate(suites.PAYOUTS, suites.payouts_frame(session, batch.id))
         if not checked.success:
             raise Failure(description="Expectations fail over the batch's payouts; nothing was created.",
                           metadata={"results": MetadataValue.md(checked.as_markdown())})
-        paid_out = [i for i in items if i["payout_id"]]
+        paid_out = [i for i in batch.items if i["payout_id"]]
         yield MaterializeResult(metadata={
             "batch_id": batch.id,
-            "runs": len(runs),
+            "runs": len(batch.run_ids),
             "payouts": len(paid_out),
-            "items": MetadataValue.json(items),
+            "skipped": len(batch.items) - len(paid_out),
+            "skipped_runs": MetadataValue.json(batch.skipped_runs),
+            "items": MetadataValue.json(batch.items),
         })
-        yield AssetCheckResult(check_name="expectations", passed=True,
-                               metadata={"results": MetadataValue.md(checked.as_markdown())})
+        yield AssetCheckResult(check_name="expectations", passed=not batch.skipped_runs,
+                               metadata={"results": MetadataValue.md(checked.as_markdown()),
+                                         "skipped_runs": MetadataValue.json(batch.skipped_runs)})
 
 
 run_tables = [
     AssetSpec(
-        key=AssetKey(["commerce", name]), deps=[COMMISSION_RUN], group_name=GROUP, owners=OWNERS, kinds={"postgres"},
-        description=f"Commerce store table `commerce.{name}`, written by the commission run asset: {text}",
+        key=AssetKey(["commerce", name]), deps=[writer], group_name=GROUP, owners=OWNERS, kinds={"postgres"},
+        description=f"Commerce store table `commerce.{name}`, written by `{writer.to_user_string()}`: {text}",
     )
-    for name, text in (
-        ("commission_runs", "one record per period with totals, findings and status."),
+    for name, writer, text in (
+        ("commission_runs", COMMISSION_RUN, "one record per period with totals, findings, checks and status."),
+        ("payout_batches", PAYOUT_BATCH, "the batches with each vendor paid or skipped (and why)."),
+        ("payout_batch_runs", PAYOUT_BATCH, "the runs each batch includes (a run is in one batch at most)."),
     )
 ]
 

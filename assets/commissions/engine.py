@@ -4,9 +4,11 @@ recorded commission ledger (`commerce.commission_lines`). Every difference is a 
 
 How the amounts are computed (the rules of `api/commissions/service.py`, re-implemented here, not called):
 
-- **Sale lines** (orders placed in the period, by `orders.created_at`): the rule in force at the order's
-  time - a category rule of one of the product's categories (highest priority, then lowest id), else the
-  vendor's rule, else the platform default, else the vendor's own `commission_rate` with no fee. The base is
+- **Sale lines** (orders placed in the period, by `orders.created_at`): the rule version in force at the
+  order's time - a category rule of one of the categories the sale line recorded (the product's approved
+  categories at the sale), highest priority then lowest id, else the vendor's rule, else the platform
+  default, else the vendor's rate recorded on the vendor order at the sale, with no fee. Versions a sale used
+  never change, so the recomputation reproduces the sale's terms. The base is
   the line subtotal; the commission is `base * rate` rounded half-even plus the rule's fixed fee in the
   order's currency, at most the base (0 when the base is 0). The gross is the line's largest-remainder share
   of its vendor order's total (weights: line subtotals, ties to the lower line id). Earnings = gross -
@@ -70,7 +72,7 @@ def sale_lines_sql(where: str) -> str:
     return f"""
     WITH lines AS (
         SELECT l.id AS order_line_id, l.vendor_order_id, vo.order_id, vo.vendor_id, l.product_id, l.subtotal,
-               vo.total AS vo_total, o.currency_code, o.created_at AS ordered_at, v.commission_rate AS vendor_rate
+               vo.total AS vo_total, o.currency_code, o.created_at AS ordered_at, vo.commission_rate AS vendor_rate
         FROM commerce.orders AS o
         JOIN commerce.vendor_orders AS vo ON vo.order_id = o.id
         JOIN commerce.order_line_items AS l ON l.vendor_order_id = vo.id
@@ -80,7 +82,8 @@ def sale_lines_sql(where: str) -> str:
     category_rule AS (
         SELECT DISTINCT ON (ln.order_line_id) ln.order_line_id, r.id, r.rate, r.fixed_fees
         FROM lines AS ln
-        JOIN commerce.product_categories AS pc ON pc.product_id = ln.product_id
+        JOIN commerce.commission_lines AS rec ON rec.order_line_item_id = ln.order_line_id AND rec.type = 'sale'
+        CROSS JOIN LATERAL unnest(rec.categories) AS pc(category_id)
         JOIN commerce.commission_rules AS r
           ON r.scope = 'category' AND r.category_id = pc.category_id
          AND r.valid_from <= ln.ordered_at AND (r.valid_to IS NULL OR r.valid_to > ln.ordered_at)
@@ -259,7 +262,7 @@ RECORDED_REVERSALS_SQL = """
 LINES_SQL = """
     SELECT l.id AS order_line_id, l.vendor_order_id, vo.order_id, vo.vendor_id, l.product_id, l.subtotal,
            vo.total AS vo_total, o.currency_code, (extract(epoch FROM o.created_at) * 1000000)::bigint AS ordered_at,
-           (v.commission_rate * 10000)::bigint AS vendor_rate_e4
+           (vo.commission_rate * 10000)::bigint AS vendor_rate_e4
     FROM commerce.orders AS o
     JOIN commerce.vendor_orders AS vo ON vo.order_id = o.id
     JOIN commerce.order_line_items AS l ON l.vendor_order_id = vo.id
@@ -282,7 +285,12 @@ RULES_SQL = """
            coalesce((extract(epoch FROM valid_to) * 1000000)::bigint, 9223372036854775807) AS valid_to
     FROM commerce.commission_rules
 """
-CATEGORIES_SQL = "SELECT product_id, category_id FROM commerce.product_categories"
+# The (approved) categories each sale was priced with, as recorded on its sale line: frozen at the sale.
+CATEGORIES_SQL = """
+    SELECT cl.order_line_item_id AS order_line_id, unnest(cl.categories) AS category_id
+    FROM commerce.commission_lines AS cl JOIN commerce.orders AS o ON o.id = cl.order_id
+    WHERE cl.type = 'sale' AND o.created_at >= '{start}' AND o.created_at < '{end}'
+"""
 LINE_SCHEMA = {
     "order_line_id": pl.Utf8, "vendor_order_id": pl.Utf8, "order_id": pl.Utf8, "vendor_id": pl.Utf8,
     "product_id": pl.Utf8, "subtotal": pl.Int64, "vo_total": pl.Int64, "currency_code": pl.Utf8,
@@ -323,7 +331,8 @@ def load_inputs(session: Session, start: datetime, end: datetime) -> Inputs:
     return Inputs(
         lines=_copy_out(session, LINES_SQL.format(start=start.isoformat(), end=end.isoformat()), LINE_SCHEMA),
         rules=_copy_out(session, RULES_SQL, RULE_SCHEMA),
-        categories=_copy_out(session, CATEGORIES_SQL, {"product_id": pl.Utf8, "category_id": pl.Utf8}),
+        categories=_copy_out(session, CATEGORIES_SQL.format(start=start.isoformat(), end=end.isoformat()),
+                             {"order_line_id": pl.Utf8, "category_id": pl.Utf8}),
         recorded=_copy_out(session, RECORDED_SQL.format(start=start.isoformat(), end=end.isoformat()),
                            RECORDED_SCHEMA),
     )
@@ -340,8 +349,8 @@ def compute_sales(inputs: Inputs) -> pl.DataFrame:
     in_force = (pl.col("valid_from") <= pl.col("ordered_at")) & (pl.col("valid_to") > pl.col("ordered_at"))
     keep = ["order_line_id", "rule_id", "rate_e4", *(f"fee_{c}" for c in currencies)]
     by_category = (
-        lines.select("order_line_id", "product_id", "ordered_at")
-        .join(inputs.categories, on="product_id")
+        lines.select("order_line_id", "ordered_at")
+        .join(inputs.categories, on="order_line_id")
         .join(rules.filter(pl.col("scope") == "category"), on="category_id")
         .filter(in_force)
         .sort(["order_line_id", "priority", "rule_id"], descending=[False, True, False])

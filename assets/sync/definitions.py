@@ -178,6 +178,12 @@ full_vendor_sync_job = define_asset_job(
     description="Re-syncs every vendor's tenant and every tenant's commerce link, whatever the cursors say.",
 )
 
+drift_repair_job = define_asset_job(
+    "drift_repair_job",
+    selection=AssetSelection.assets(drift_repair),
+    description="Re-syncs the records the reconciliation lists as drifted (the console's Repair button).",
+)
+
 hourly_sync = ScheduleDefinition(
     name="hourly_sync",
     job=sync_job,
@@ -237,7 +243,7 @@ def outbox_sync_sensor(context: SensorEvaluationContext, stores: StoresResource)
 sync_definitions = Definitions(
     assets=[*SYNC_ASSETS, drift_repair],
     asset_checks=[reconciliation_has_no_old_drift],
-    jobs=[sync_job, full_vendor_sync_job],
+    jobs=[sync_job, full_vendor_sync_job, drift_repair_job],
     schedules=[hourly_sync, daily_vendor_sync],
     sensors=[outbox_sync_sensor],
 )

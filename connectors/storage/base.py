@@ -30,6 +30,10 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    def download_url(self, key: str, filename: str | None = None) -> str | None:
+        """A URL the client may fetch the object from directly (presigned), or None: the app serves it."""
+        ...
+
 
 def storage_from_settings(settings: Settings) -> Storage:
     if settings.storage_backend == "s3":

@@ -31,3 +31,6 @@ class LocalStorage:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def download_url(self, key: str, filename: str | None = None) -> str | None:
+        return None

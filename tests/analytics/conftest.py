@@ -32,8 +32,8 @@ from api.orders.models import Order, VendorOrder
 from api.regions.models import Region
 from api.vendors.models import Vendor, VendorStatus
 from assets.analytics.definitions import orders_expectations
-from assets.commissions.definitions import commission_run
-from assets.dbt import marketplace_dbt_models
+from assets.commissions.definitions import commission_run, daily
+from assets.dbt import DBT_ASSETS
 from orchestration.resources import StoresResource, build_dbt_resource
 
 RULE_START = datetime(2020, 1, 1, tzinfo=UTC)
@@ -60,8 +60,10 @@ class World:
         return materialize([commission_run], resources={"stores": self.stores}, raise_on_error=False,
                            tags={RANGE_START: start.isoformat(), RANGE_END: end.isoformat()})
 
-    def dbt_build(self) -> ExecuteInProcessResult:
-        return materialize([marketplace_dbt_models, orders_expectations], resources=self.resources())
+    def dbt_build(self, partition_key: str | None = None, **kwargs: Any) -> ExecuteInProcessResult:
+        """`dbt build` of every model through both dbt assets, for one partition (default: the latest)."""
+        return materialize([*DBT_ASSETS, orders_expectations], resources=self.resources(),
+                           partition_key=partition_key or daily.get_last_partition_key(), **kwargs)
 
     def sql(self, statement: str, **params: Any) -> list[dict[str, Any]]:
         with self.database.transaction(Domain.commerce) as session:

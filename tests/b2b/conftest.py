@@ -5,12 +5,18 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date
 from typing import Any
 
 import pytest
+from dagster import materialize
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from api.auth.models import Role
+from api.db import Domain
+from assets.commissions.definitions import commission_run
+from orchestration.resources import StoresResource
 from tests.commerce.conftest import Shop, customer_headers, shop, store_headers
 
 # The commerce fixtures, reused as they are.
@@ -54,6 +60,39 @@ class Market:
 
     def capture(self, order_id: str) -> Any:
         return self.ok(self.client.post(f"/admin/orders/{order_id}/capture", headers=self.shop.admin))
+
+    def backdate(self, order_id: str, days: int = 1) -> date:
+        """Move an order (and its commission sale lines) `days` UTC days back, keeping its time of day; the day."""
+        with self.shop.database.transaction(Domain.commerce) as session:
+            for table, column in (("orders", "id"), ("vendor_orders", "order_id"), ("commission_lines", "order_id")):
+                session.execute(text(f"UPDATE commerce.{table} SET created_at = created_at - make_interval(days => :d)"
+                                     f" WHERE {column} = :id" + (" AND type = 'sale'" if table == "commission_lines"
+                                                                   else "")), {"d": days, "id": order_id})
+            placed = session.scalar(text("SELECT created_at FROM commerce.orders WHERE id = :id"), {"id": order_id})
+        return placed.astimezone(UTC).date()
+
+    def run_day(self, day: date) -> Any:
+        """The commission run of one UTC day, through Dagster; the run record as finance reads it."""
+        urls = self.shop.database.urls
+        result = materialize([commission_run], partition_key=day.isoformat(), raise_on_error=False,
+                             resources={"stores": StoresResource(commerce_url=urls.commerce, content_url=urls.content)})
+        assert result.success
+        runs = self.ok(self.client.get("/admin/commissions/runs", params={"from": day, "to": day},
+                                       headers=self.finance()))["items"]
+        assert len(runs) == 1
+        return runs[0]
+
+    def settle(self, *order_ids: str, capture: bool = True, days: int = 1) -> Any:
+        """Capture the orders, place them `days` back (the same UTC day) and run and approve that day's
+        commission run: their money becomes available (`api.payouts.balance`). The approved run."""
+        placed = set()
+        for order_id in order_ids:
+            if capture:
+                self.capture(order_id)
+            placed.add(self.backdate(order_id, days))
+        [day] = placed
+        run = self.run_day(day)
+        return self.ok(self.client.post(f"/admin/commissions/runs/{run['id']}/approve", headers=self.finance()))
 
     def lines(self, **params: Any) -> list[dict[str, Any]]:
         page = self.ok(self.client.get("/admin/commissions", params={"limit": 200, **params}, headers=self.shop.admin))

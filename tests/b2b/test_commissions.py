@@ -24,7 +24,7 @@ def test_category_beats_vendor_beats_platform_with_fixed_fees(market: Market) ->
     vendor_rule = rule({"name": "A", "scope": "vendor", "vendor_id": vendor_a["id"], "rate": "0.0800"})
     tools = rule({"name": "Tools", "scope": "category", "category_id": "cat_tools", "rate": "0.1200",
                   "fixed_fees": [{"currency_code": "EUR", "amount": 30}], "priority": 5})
-    rule({"name": "Misc", "scope": "category", "category_id": "cat_misc", "rate": "0.0500", "priority": -1})
+    misc = rule({"name": "Misc", "scope": "category", "category_id": "cat_misc", "rate": "0.0500", "priority": -1})
     rule({"name": "B, long ago", "scope": "vendor", "vendor_id": vendor_b["id"], "rate": "0.5000",
           "valid_from": "2020-01-01T00:00:00Z", "valid_to": "2021-01-01T00:00:00Z"})
 
@@ -77,8 +77,10 @@ def test_category_beats_vendor_beats_platform_with_fixed_fees(market: Market) ->
     ended = shop.ok(client.patch(f"{RULES}/{tools['id']}", json={"valid_to": "2100-01-01T00:00:00Z"},
                                  headers=shop.admin))
     assert ended["valid_to"].startswith("2100-01-01")
-    assert client.delete(f"{RULES}/{platform['id']}", headers=shop.admin).status_code == 204
-    assert_problem(client.get(f"{RULES}/{platform['id']}", headers=shop.admin), 404, "not-found")
+    # A version a sale used cannot be deleted; one no sale used can.
+    assert_problem(client.delete(f"{RULES}/{platform['id']}", headers=shop.admin), 409, "conflict")
+    assert client.delete(f"{RULES}/{misc['id']}", headers=shop.admin).status_code == 204
+    assert_problem(client.get(f"{RULES}/{misc['id']}", headers=shop.admin), 404, "not-found")
 
     # Cancelling before capture reverses every line: each vendor ends at zero.
     shop.ok(client.post(f"/admin/orders/{order['id']}/cancel", headers=shop.admin))

@@ -26,8 +26,9 @@ class RefusingProvider:
 
 def test_two_requests_at_once_cannot_spend_the_same_earnings(market: Market, database: Database) -> None:
     vendor, headers, variant = market.seller(price=10_000)
-    market.buy([(variant, 1)])  # 10000 + 500 + 20% = 12600; commission 1000 -> earnings 11600
-    assert market.ok(market.client.get("/vendor/payouts/balance", headers=headers))["balance"] == 11600
+    order = market.buy([(variant, 1)])  # 10000 + 500 + 20% = 12600; commission 1000 -> earnings 11600
+    market.settle(order["id"])
+    assert market.ok(market.client.get("/vendor/payouts/balance", headers=headers))["available"] == 11600
     outcome: list[object] = []
 
     def second_request() -> None:
@@ -46,17 +47,17 @@ def test_two_requests_at_once_cannot_spend_the_same_earnings(market: Market, dat
         assert other.is_alive(), "the second request must wait for the vendor row lock"
     other.join(timeout=10)
     [result] = outcome
-    assert isinstance(result, ValidationFailed) and "balance is 0" in str(result.detail)
+    assert isinstance(result, ValidationFailed) and "available balance is 0" in str(result.detail)
 
 
 def test_a_failed_payout_returns_its_amount_to_the_balance(market: Market, database: Database) -> None:
     vendor, headers, variant = market.seller(price=10_000)
-    market.buy([(variant, 1)])
+    market.settle(market.buy([(variant, 1)])["id"])
     requested = market.ok(market.client.post("/vendor/payouts/request", json={"amount": 6000}, headers=headers), 201)
     with database.transaction(Domain.commerce) as session:
         failed = payouts.approve(session, RefusingProvider(), requested["id"], "usr_finance")
         assert (failed.status, failed.failure_reason) == (PayoutStatus.failed, "insufficient platform balance")
-    assert market.ok(market.client.get("/vendor/payouts/balance", headers=headers))["balance"] == 11600
+    assert market.ok(market.client.get("/vendor/payouts/balance", headers=headers))["available"] == 11600
     finance = market.finance()
     assert_problem(market.client.post(f"/admin/payouts/{requested['id']}/approve", headers=finance), 409,
                    "invalid-state-transition")

@@ -79,8 +79,14 @@ def test_register_approve_sell_commission_payout(market: Market) -> None:
     refund_line = market.lines(order_id=order["id"], type="refund")
     assert [(x["gross_amount"], x["base_amount"], x["commission_amount"], x["vendor_amount"])
             for x in refund_line] == [(-1260, -1000, -100, -1160)]
+    # Captured, but its day is not over: pending until finance approves the day's commission run.
     balance = shop.ok(client.get("/vendor/payouts/balance", headers=me))
-    assert (balance["earnings"], balance["balance"], balance["minimum_payout"]) == (10440, 10440, 5000)
+    assert (balance["pending"], balance["available"], balance["minimum_payout"]) == (10440, 0, 5000)
+    assert_problem(client.post("/vendor/payouts/request", json={"amount": 5000}, headers=me), 422,
+                   "validation-failed")
+    market.settle(order["id"], capture=False)
+    balance = shop.ok(client.get("/vendor/payouts/balance", headers=me))
+    assert (balance["pending"], balance["available"], balance["captured_net"]) == (0, 10440, 10440)
 
     # Payout requests: at least the minimum, at most the balance; each holds its amount.
     request = "/vendor/payouts/request"
@@ -90,7 +96,7 @@ def test_register_approve_sell_commission_payout(market: Market) -> None:
     first = shop.ok(client.post(request, json={"amount": 5000}, headers=me), 201)
     second = shop.ok(client.post(request, json={"amount": 5000, "note": "rest"}, headers=me), 201)
     assert_problem(client.post(request, json={}, headers=me), 422, "validation-failed")  # 440 left < minimum
-    assert shop.ok(client.get("/vendor/payouts/balance", headers=me))["balance"] == 440
+    assert shop.ok(client.get("/vendor/payouts/balance", headers=me))["available"] == 440
 
     finance = market.finance()
     assert_problem(client.post(f"/admin/payouts/{first['id']}/approve", headers=me), 403, "forbidden")
@@ -103,7 +109,8 @@ def test_register_approve_sell_commission_payout(market: Market) -> None:
     rejected = shop.ok(client.post(f"/admin/payouts/{second['id']}/reject", json={"note": "bank details"},
                                    headers=finance))
     assert rejected["status"] == "rejected"
-    assert shop.ok(client.get("/vendor/payouts/balance", headers=me))["balance"] == 5440  # rejected: back
+    parts = shop.ok(client.get("/vendor/payouts/balance", headers=me))
+    assert (parts["available"], parts["paid"], parts["in_payout"]) == (5440, 5000, 0)  # rejected: back
     statuses = {p["id"]: p["status"] for p in shop.ok(client.get("/vendor/payouts", headers=me))["items"]}
     assert statuses == {first["id"]: "paid", second["id"]: "rejected"}
     assert shop.ok(client.get("/admin/payouts", params={"status": "paid"}, headers=finance))["total"] == 1

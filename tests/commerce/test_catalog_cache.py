@@ -27,7 +27,7 @@ def test_cached_catalog_answers_follow_every_visible_change(shop: Shop) -> None:
 
 
 def test_versioned_cache_serves_only_the_current_version_and_evicts_the_oldest() -> None:
-    cache = VersionedCache(max_entries=2)
+    cache: VersionedCache[bytes] = VersionedCache(max_entries=2)
     cache.put("a", "v1", b"A")
     assert cache.get("a", "v1") == b"A"
     assert cache.get("a", "v2") is None

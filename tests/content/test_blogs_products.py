@@ -106,7 +106,7 @@ def test_seed_is_idempotent(client: TestClient, database: Database, settings: Se
                                                                       "categories", "media")}
     seed_content(database, vendors, settings)
     assert {c: client.get(f"/api/{c}").json()["totalDocs"] for c in counts} == counts
-    assert counts == {"tenants": 2, "pages": 3, "blogs": 4, "navigation": 4, "categories": 9, "media": 5}
+    assert counts == {"tenants": 2, "pages": 5, "blogs": 4, "navigation": 6, "categories": 9, "media": 5}
     home = client.get("/api/pages", params={"where[slug][equals]": "home", "where[tenant][exists]": "false",
                                             "depth": 1}).json()["docs"][0]
     assert home["blocks"][0]["image"]["sizes"]["hero"]["width"] == 1600

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -11,7 +10,6 @@ from sqlalchemy import select
 
 from api.db import Database, Domain
 from api.outbox.models import ContentOutboxEvent
-from connectors.storage.s3 import sign
 from tests.conftest import assert_problem
 from tests.content.conftest import TenantCtx, image_bytes, upload
 
@@ -76,22 +74,3 @@ def test_rejected_uploads_change_nothing(client: TestClient, tenant_a: TenantCtx
     media = upload(client, h).json()
     assert_problem(client.patch(f"/api/media/{media['id']}", json={"alt": None}, headers=h), 422,
                    "validation-failed")
-
-
-def test_sigv4_signature_matches_the_aws_example() -> None:
-    # "GET Object" example of the AWS Signature Version 4 documentation (S3).
-    headers = sign(
-        "GET",
-        "https://examplebucket.s3.amazonaws.com/test.txt",
-        {"Range": "bytes=0-9"},
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-        access_key="AKIAIOSFODNN7EXAMPLE",
-        secret_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-        region="us-east-1",
-        now=datetime(2013, 5, 24, tzinfo=UTC),
-    )
-    assert headers["authorization"] == (
-        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
-        "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
-        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
-    )

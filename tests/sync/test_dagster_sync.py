@@ -7,7 +7,8 @@ from dagster import AssetKey, AssetSelection, DagsterInstance, SensorResult, bui
 from sqlalchemy import text
 
 from api.db import Database, DatabaseUrls, Domain
-from assets.dbt import marketplace_dbt_models
+from assets.commissions.definitions import daily
+from assets.dbt import DBT_ASSETS
 from assets.sync.definitions import (
     content_links,
     drift_repair,
@@ -98,7 +99,8 @@ def test_reconciliation_finds_a_planted_drift_and_the_repair_clears_it(
     pump()
     stores = _stores(urls)
     resources = {"stores": stores, "dbt": build_dbt_resource(stores)}
-    built = materialize([marketplace_dbt_models, reconciliation_has_no_old_drift], resources=resources)
+    built = materialize([*DBT_ASSETS, reconciliation_has_no_old_drift], resources=resources,
+                        partition_key=daily.get_last_partition_key())
     assert built.success
     check = next(c for c in built.get_asset_check_evaluations() if c.check_name == "reconciliation_has_no_old_drift")
     assert check.passed

@@ -20,6 +20,7 @@ class BlogPost(Timestamps, ContentBase):
         Index("uq_blog_posts_platform_slug", "slug", unique=True, postgresql_where=text("tenant_id IS NULL")),
         Index("ix_blog_posts_status_published_at", "status", "published_at"),
         Index("ix_blog_posts_tags", "tags", postgresql_using="gin"),
+        Index("ix_blog_posts_publish_at", "publish_at", postgresql_where=text("publish_at IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("post"))
@@ -29,5 +30,7 @@ class BlogPost(Timestamps, ContentBase):
     content: Mapped[dict[str, Any]] = mapped_column(JSONB)
     author: Mapped[str | None] = mapped_column(String(200))
     tags: Mapped[list[str]] = mapped_column(ARRAY(String(50)), default=list, server_default=text("'{}'"))
+    # draft | scheduled (goes live at `publish_at`) | published
     status: Mapped[str] = mapped_column(String(20), default="draft")
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -32,5 +32,5 @@ COLLECTION = Collection(
     relations=(Relation("tenant", "tenants"),),
     update_schema=service.MediaUpdate,
     update=service.update,
-    delete=service.delete,
+    # DELETE /api/media/{id} is in media/routes.py: it needs the storage to remove the files.
 )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from api.audit import service as audit
 from api.auth.actor import Actor
@@ -11,7 +11,7 @@ from api.auth.scopes import Scope
 from api.content.access import ContentAccess
 from api.content.media import service
 from api.content.media.collection import COLLECTION
-from api.content.service import readable_row
+from api.content.service import load_writable, readable_row
 from api.deps import AppSettings, CommerceSession, ContentSession, require
 from api.errors import NotFound
 from connectors.storage import Storage, StorageNotFound, storage_from_settings
@@ -63,6 +63,21 @@ def upload_media(
     return JSONResponse(service.to_doc(media, True), status_code=201)
 
 
+@router.delete("/api/media/{doc_id}", status_code=204, response_class=Response, name="delete_media",
+               summary="Delete one of media (its files are removed once the deletion commits)")
+def delete_media(
+    doc_id: str,
+    session: ContentSession,
+    commerce: CommerceSession,
+    access: ContentAccess,
+    actor: Annotated[Actor, Depends(require(Scope.content_write))],
+    storage: AppStorage,
+) -> Response:
+    service.delete(session, access, storage, load_writable(session, access, COLLECTION, doc_id))
+    audit.record(commerce, actor, "content.media.deleted", "media", doc_id)
+    return Response(status_code=204)
+
+
 @router.get(
     "/media/{media_id}/{size}",
     summary="A media file: `original`, or an image size (`thumbnail`, `card`, `hero`)",
@@ -76,6 +91,11 @@ def serve_media(
     etag = f'"{entry["etag"]}"'
     cache = CACHE_FOREVER if service.is_public(session, media) else CACHE_NEVER
     headers = {"Cache-Control": cache, "ETag": etag, "X-Content-Type-Options": "nosniff"}
+    # With object storage, the client fetches the bytes from it through a short-lived presigned URL, issued only
+    # after the read check above (media of a hidden tenant stays private).
+    direct = storage.download_url(entry["key"])
+    if direct is not None:
+        return RedirectResponse(direct, status_code=307, headers={"Cache-Control": CACHE_NEVER})
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     try:

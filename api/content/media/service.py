@@ -12,9 +12,10 @@ from pydantic import StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.config import DEFAULT_MEDIA_MAX_IMAGE_PIXELS
 from api.content.access import Access, active_tenants
 from api.content.common import PatchInput, ensure_exist, flush_unique, iso
-from api.content.media import images
+from api.content.media import files, images
 from api.content.media.models import Media
 from api.content.tenants.models import Tenant
 from api.errors import NotFound, PayloadTooLarge, ValidationFailed
@@ -75,10 +76,10 @@ def _clean_filename(filename: str) -> str:
     return (_UNSAFE_FILENAME.sub("_", name).strip() or "upload")[-200:]
 
 
-def _store(storage: Storage, media_id: str, name: str, data: bytes, mime: str, extension: str,
+def _store(session: Session, storage: Storage, media_id: str, name: str, data: bytes, mime: str, extension: str,
            width: int | None, height: int | None) -> dict[str, Any]:
     key = f"{media_id}/{name}.{extension}"
-    storage.put(key, data, mime)
+    files.put(session, storage, key, data, mime)
     return {
         "key": key,
         "mimeType": mime,
@@ -99,7 +100,7 @@ def upload(
     alt: str | None,
     tenant_id: str | None,
     max_bytes: int,
-    max_pixels: int,
+    max_pixels: int = DEFAULT_MEDIA_MAX_IMAGE_PIXELS,
 ) -> Media:
     tenant_id = access.tenant_for_new(tenant_id)
     if tenant_id is not None:
@@ -116,12 +117,12 @@ def upload(
     media_id = new_id("med")
     extension = detected.extensions[0]
     sizes = {
-        "original": _store(storage, media_id, "original", data, detected.mime_type, extension,
+        "original": _store(session, storage, media_id, "original", data, detected.mime_type, extension,
                            detected.width, detected.height)
     }
     if detected.image_format is not None:
         for name, rendition in images.renditions(data, detected.image_format, max_pixels).items():
-            sizes[name] = _store(storage, media_id, name, rendition.data, detected.mime_type, extension,
+            sizes[name] = _store(session, storage, media_id, name, rendition.data, detected.mime_type, extension,
                                  rendition.width, rendition.height)
     media = Media(
         id=media_id,
@@ -150,11 +151,13 @@ def update(session: Session, access: Access, media: Media, body: MediaUpdate) ->
     return media
 
 
-def delete(session: Session, access: Access, media: Media) -> None:
-    """Delete the record; references in tenants and categories are cleared by the database. The stored
-    files are left in place (the transaction commits after this returns; a rollback must not lose them)."""
+def delete(session: Session, access: Access, storage: Storage, media: Media) -> None:
+    """Delete the record; references in tenants and categories are cleared by the database. Its files go once
+    the deletion commits (a rollback keeps them)."""
+    keys = [entry["key"] for entry in media.sizes.values()]
     session.delete(media)
     flush_unique(session, "This media is still in use.")
+    files.delete_after_commit(session, storage, keys)
 
 
 def file_of(media: Media, size: str) -> dict[str, Any]:

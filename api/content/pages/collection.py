@@ -19,6 +19,7 @@ COLLECTION = Collection(
         "status": Field(Page.status, choices=tuple(PublishStatus)),
         "seoTitle": Field(Page.seo_title),
         "publishedAt": Field(Page.published_at, Kind.datetime),
+        "publishAt": Field(Page.publish_at, Kind.datetime),
         "createdAt": Field(Page.created_at, Kind.datetime),
         "updatedAt": Field(Page.updated_at, Kind.datetime),
     },

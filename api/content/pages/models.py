@@ -27,6 +27,7 @@ class Page(Timestamps, ContentBase):
         Index("uq_pages_tenant_slug", "tenant_id", "slug", unique=True, postgresql_where=text("tenant_id IS NOT NULL")),
         Index("uq_pages_platform_slug", "slug", unique=True, postgresql_where=text("tenant_id IS NULL")),
         Index("ix_pages_status_published_at", "status", "published_at"),
+        Index("ix_pages_publish_at", "publish_at", postgresql_where=text("publish_at IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("page"))
@@ -38,6 +39,8 @@ class Page(Timestamps, ContentBase):
     seo_description: Mapped[str | None] = mapped_column(String(5000))
     status: Mapped[str] = mapped_column(String(20), default=PublishStatus.draft.value)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When set, the draft is published at this time by the scheduler's tick (`api.content.scheduling`).
+    publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     draft: Mapped[dict[str, Any]] = mapped_column(JSONB)
 
 

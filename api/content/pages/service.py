@@ -1,21 +1,24 @@
-"""Pages with drafts and versions.
+"""Pages with drafts, versions and scheduled publishing.
 
 The page row's columns hold the live content: what the public reads and what `where` filters see.
 Edits (PATCH) only change `draft`. Publishing copies the draft into the live columns, sets `status`
 published and `publishedAt`, keeps the published content as a numbered version, and writes
 `page.published`. Restoring a version puts its content back into the draft (it does not publish:
 an editor reviews, then publishes), so nothing reaches the public without an explicit publish.
+Publishing with a future `publishAt` only schedules: the scheduler's tick (`publish_due`) publishes the draft
+at that time, through the same `publish`, so `page.published` (and the sync and webhooks) fire then.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.clock import utcnow
-from api.content.access import Access
+from api.content.access import SYSTEM, Access
 from api.content.common import ensure_exist, flush_unique, iso
 from api.content.media.models import Media
 from api.content.pages.models import Page, PageVersion, PublishStatus
@@ -40,6 +43,7 @@ def to_doc(page: Page, editable: bool = False) -> dict[str, Any]:
         "seoDescription": page.seo_description,
         "status": page.status,
         "publishedAt": iso(page.published_at),
+        "publishAt": iso(page.publish_at),
         "createdAt": iso(page.created_at),
         "updatedAt": iso(page.updated_at),
     }
@@ -117,10 +121,16 @@ def update(session: Session, access: Access, page: Page, body: PageUpdate) -> Pa
     return page
 
 
-def publish(session: Session, access: Access, page: Page) -> Page:
+def publish(session: Session, access: Access, page: Page, publish_at: datetime | None = None) -> Page:
+    """Make the draft live now, or (with a future `publish_at`) schedule it for then."""
     draft = page.draft
     _check_slug_free(session, page, draft["slug"])
     now = utcnow()
+    if publish_at is not None and publish_at > now:
+        page.publish_at = publish_at
+        session.flush()
+        return page
+    page.publish_at = None
     page.title = draft["title"]
     page.slug = draft["slug"]
     page.blocks = draft["blocks"]
@@ -136,6 +146,20 @@ def publish(session: Session, access: Access, page: Page) -> Page:
     flush_unique(session, SLUG_TAKEN)
     record(session, ContentOutboxEvent, "page.published", "page", page.id, to_doc(page))
     return page
+
+
+def publish_due(session: Session, now: datetime) -> list[Page]:
+    """Publish every page whose scheduled time has come (rows another worker is publishing are skipped)."""
+    due = list(
+        session.scalars(
+            select(Page).where(Page.publish_at <= now).order_by(Page.publish_at, Page.id).with_for_update(
+                skip_locked=True
+            )
+        )
+    )
+    for page in due:
+        publish(session, SYSTEM, page)
+    return due
 
 
 def version_doc(version: PageVersion) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """security findings: idempotency answers that carried a secret are kept as a marker only; per-client index
 
 Revision ID: 0007_sec_findings
-Revises: 0006_sync
+Revises: 0007_vendor_status_reason
 Create Date: 2026-11-29 06:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_sec_findings"
-down_revision: str | None = "0006_sync"
+down_revision: str | None = "0007_vendor_status_reason"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

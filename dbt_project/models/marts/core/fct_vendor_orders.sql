@@ -4,9 +4,16 @@
         unique_key='vendor_order_id',
         incremental_strategy='merge',
         on_schema_change='append_new_columns',
-        indexes=[{'columns': ['vendor_id', 'order_date']}],
+        indexes=[
+            {'columns': ['vendor_order_id'], 'unique': true},
+            {'columns': ['vendor_id', 'order_date']},
+            {'columns': ['updated_at']},
+        ],
+        post_hook="{{ delete_missing(ref('stg_commerce__vendor_orders'), 'vendor_order_id') }}",
     )
 }}
+-- Incremental like fct_order_lines: lookback on the last change, the partition window's days re-merged,
+-- vendor orders gone from the store deleted in the post-hook.
 with lines as (
     select vendor_order_id, count(*) as line_count, sum(quantity) as item_count
     from {{ ref('stg_commerce__order_line_items') }}
@@ -39,5 +46,5 @@ from {{ ref('stg_commerce__vendor_orders') }} as vo
 join {{ ref('stg_commerce__orders') }} as o on o.order_id = vo.order_id
 left join lines on lines.vendor_order_id = vo.vendor_order_id
 {% if is_incremental() %}
-where greatest(vo.updated_at, o.updated_at) >= (select coalesce(max(updated_at), '-infinity'::timestamptz) from {{ this }})
+where ({{ incremental_window('greatest(vo.updated_at, o.updated_at)', 'o.created_at') }})
 {% endif %}
