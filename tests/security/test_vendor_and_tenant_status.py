@@ -9,11 +9,9 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.b2b.conftest import Market, customer_headers, market, shop, store_headers
+from tests.b2b.conftest import Market
 from tests.conftest import PASSWORD, assert_problem
-from tests.content.conftest import TenantCtx, make_tenant, upload
-
-__all__ = ["customer_headers", "make_tenant", "market", "shop", "store_headers"]  # fixtures
+from tests.content.conftest import TenantCtx, upload
 
 
 def test_a_suspended_vendor_cannot_request_payouts_or_move_its_payout_account(market: Market) -> None:
