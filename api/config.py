@@ -18,6 +18,7 @@ DEFAULT_PAGE_CSP = (
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
+DEFAULT_MEDIA_MAX_IMAGE_PIXELS = 16_000_000
 # Answers that are not pages (JSON, files) may load nothing and be framed by nobody.
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
@@ -81,7 +82,7 @@ class Settings(BaseSettings):
     # boto3's credential chain applies (environment, config files, container or instance role).
     media_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # Decoded pixels an uploaded image may have (read from its header before decoding): 16 MP, e.g. 4096 x 4096.
-    media_max_image_pixels: int = Field(default=16_000_000, gt=0)
+    media_max_image_pixels: int = Field(default=DEFAULT_MEDIA_MAX_IMAGE_PIXELS, gt=0)
     storage_backend: Literal["local", "s3"] = "local"
     s3_endpoint_url: str | None = None
     s3_bucket: str | None = None

@@ -182,10 +182,20 @@ def client_ip(scope: Scope) -> str:
     return client[0] if client else "unknown"
 
 
+_CART_PATH = re.compile(r"^/store/carts/([^/]+)")
+
+
 def client_identity(scope: Scope) -> str:
-    """The caller as the idempotency store keys it: its credential (hashed), else its IP address."""
-    digest = credential_digest(scope)
-    return "cred:" + digest if digest else "ip:" + client_ip(scope)
+    """The caller as the idempotency store keys it. A bearer credential (hashed) stands for one caller. A
+    publishable key is shared by every guest of a storefront, so anonymous store calls are keyed on the key,
+    the IP address and the cart they act on: guests at other addresses or on other carts never share one."""
+    headers = Headers(scope=scope)
+    bearer = headers.get("authorization")
+    if bearer:
+        return "cred:" + hashlib.sha256(bearer.encode()).hexdigest()[:32]
+    cart = _CART_PATH.match(scope["path"])
+    parts = [headers.get("x-publishable-api-key", ""), client_ip(scope), cart.group(1) if cart else ""]
+    return "anon:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
 # A credential that authenticated a request recently has a budget of its own; any other value (unknown,

@@ -115,6 +115,15 @@ def login(session: Session, email: str, password: str, ttl_seconds: int) -> tupl
     return raw, token, user
 
 
+def reauthenticate(session: Session, actor: Actor, password: str | None) -> None:
+    """For changes that need a fresh proof of identity: 403 unless `password` is the calling user's own."""
+    user = session.get(User, actor.id) if actor.kind is ActorKind.user and actor.id else None
+    if user is None or not password or not _password_matches(user.password_hash, password):
+        raise Forbidden(
+            "This change needs your current password (`current_password`).", reauthentication_required=True
+        )
+
+
 def logout(session: Session, raw_token: str) -> None:
     session.execute(
         update(AuthToken)

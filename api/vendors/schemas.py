@@ -48,6 +48,14 @@ class VendorProfileUpdate(BaseModel):
     stripe_account_id: str | None = Field(default=None, max_length=255, pattern=r"^acct_\w+$")
 
 
+class VendorSelfUpdate(VendorProfileUpdate):
+    """`PATCH /vendor/me`: changing where payouts go (`stripe_account_id`) needs the current password."""
+
+    current_password: str | None = Field(
+        default=None, max_length=200, description="Required when `stripe_account_id` changes (re-authentication)."
+    )
+
+
 class VendorUpdate(VendorProfileUpdate):
     slug: Slug | None = None
     commission_rate: Rate | None = None

@@ -18,6 +18,7 @@ from api.config import Settings
 from api.db import Database
 from connectors.payouts import PayoutError, StripeConnectProvider
 from tests.b2b.conftest import Market
+from tests.conftest import PASSWORD
 
 API_KEY = "sk_test_connect"
 
@@ -97,7 +98,8 @@ def test_finance_approval_pays_through_stripe_connect(market: Market) -> None:
     results, sellers, orders = {}, {}, []
     for account in ("acct_vendor", "acct_closed"):
         _, headers, variant = market.seller(price=10_000)
-        market.ok(client.patch("/vendor/me", json={"stripe_account_id": account}, headers=headers))
+        market.ok(client.patch("/vendor/me", json={"stripe_account_id": account, "current_password": PASSWORD},
+                               headers=headers))
         orders.append(market.buy([(variant, 1)])["id"])
         sellers[account] = headers
     market.settle(*orders)

@@ -16,9 +16,7 @@ from api.app import create_app
 from api.config import Settings
 from api.db import Database
 from tests.conftest import PROJECT_ROOT, assert_problem
-from tests.content.conftest import TenantCtx, image_bytes, make_tenant, tenant_a, upload
-
-__all__ = ["make_tenant", "tenant_a"]  # fixtures
+from tests.content.conftest import TenantCtx, image_bytes, upload
 
 
 def _bomb(width: int, height: int) -> bytes:

@@ -19,6 +19,8 @@ from connectors.storage import Storage, StorageNotFound, storage_from_settings
 router = APIRouter(tags=["content"])
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
+# Media that only its tenant's editors may read (a draft or suspended tenant's) is kept by no cache.
+CACHE_NEVER = "private, no-store"
 
 
 def get_storage(request: Request) -> Storage:
@@ -92,12 +94,13 @@ def serve_media(
     media, _ = readable_row(session, access, COLLECTION, media_id)
     entry = service.file_of(media, size)
     etag = f'"{entry["etag"]}"'
-    headers = {"Cache-Control": CACHE_FOREVER, "ETag": etag, "X-Content-Type-Options": "nosniff"}
+    cache = CACHE_FOREVER if service.is_public(session, media) else CACHE_NEVER
+    headers = {"Cache-Control": cache, "ETag": etag, "X-Content-Type-Options": "nosniff"}
     # With object storage, the client fetches the bytes from it through a short-lived presigned URL, issued only
     # after the read check above (media of a hidden tenant stays private).
     direct = storage.download_url(entry["key"])
     if direct is not None:
-        return RedirectResponse(direct, status_code=307, headers={"Cache-Control": "private, no-store"})
+        return RedirectResponse(direct, status_code=307, headers={"Cache-Control": CACHE_NEVER})
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     try:

@@ -1,7 +1,7 @@
 """security findings: order records name their customer by id (never matched by email)
 
 Revision ID: 0005_sec_order_customer
-Revises: 0004_sync_content
+Revises: 0006_tenant_rls_content
 Create Date: 2026-11-29 07:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_sec_order_customer"
-down_revision: str | None = "0004_sync_content"
+down_revision: str | None = "0006_tenant_rls_content"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
