@@ -71,6 +71,10 @@ class ReadCache:
     def __init__(self, versions: StoreVersions | None = None, max_entries: int = 4096) -> None:
         self.versions = versions or StoreVersions()
         self.answers: VersionedCache[tuple[bytes, str]] = VersionedCache(max_entries, name="answers")
+        # One build per key at a time: concurrent misses of one URL wait for the first instead of all
+        # running the same queries (the burst after every change).
+        self._building: dict[str, threading.Lock] = {}
+        self._building_lock = threading.Lock()
         # The actor behind a publishable key, and until when it holds (None: until the version moves).
         self.actors: VersionedCache[tuple[datetime | None, Actor]] = VersionedCache(max_entries, name="actors")
 
@@ -83,11 +87,21 @@ class ReadCache:
         version = self.versions.current(domain)  # read before building: a change during the build moves it
         key = f"{domain.value} {request.url.path}?{request.url.query}"
         entry = self.answers.get(key, version) if version is not None else None
-        if entry is None:
+        if entry is None and version is not None:
+            with self._building_lock:
+                lock = self._building.setdefault(key, threading.Lock())
+            with lock:
+                entry = self.answers.get(key, version)
+                if entry is None:
+                    body = build()
+                    entry = (body, etag(body))
+                    self.answers.put(key, version, entry)
+            with self._building_lock:
+                if not lock.locked():
+                    self._building.pop(key, None)
+        elif entry is None:
             body = build()
             entry = (body, etag(body))
-            if version is not None:
-                self.answers.put(key, version, entry)
         body, tag = entry
         headers = {"ETag": tag, "Cache-Control": PUBLIC_CACHE_CONTROL}
         if not_modified(request, tag):

@@ -13,8 +13,27 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+DEFAULT_PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+# Answers that are not pages (JSON, files) may load nothing and be framed by nobody.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # `production` refuses to start with demo secrets or defaults (see `production_problems`).
+    environment: Literal["development", "test", "production"] = "development"
+    # Content-Security-Policy of HTML pages: scripts only from this app (no inline script); styles may be inline
+    # (tenant branding is set through CSS custom properties).
+    content_security_policy: str = DEFAULT_PAGE_CSP
+    # HSTS on answers over https (and on every answer when public_base_url is https).
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
+    # Browser origins allowed to call the API cross-origin (CORS), e.g. ["https://shop.example.com"]. None by default.
+    cors_allowed_origins: list[str] = Field(default_factory=list)
 
     # One server for both domains, or one per domain. With none set, an embedded PostgreSQL
     # (pgserver) is started under `data_dir`.
@@ -47,7 +66,9 @@ class Settings(BaseSettings):
     idempotency_max_keys_per_client: int = Field(default=1000, gt=0)
     # Request bodies above this are refused (413) before anything reads them; uploads use media_max_bytes.
     max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    # Per worker process: workers x (pool size + 10 overflow) must stay under the server's max_connections.
     db_pool_size: int = 10
+    db_pool_recycle_seconds: int = Field(default=1800, gt=0)
     db_connect_timeout_seconds: int = 5
     log_level: str = "INFO"
     log_json: bool = True
@@ -122,6 +143,39 @@ class Settings(BaseSettings):
         for entry in value:
             ipaddress.ip_network(entry, strict=False)  # ValueError -> a settings error naming the entry
         return value
+
+
+DEMO_SECRETS = frozenset({"demo-password-123", "change-me", "secret", "test"})
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Why these settings may not run in production; empty when they may (or when not in production)."""
+    if settings.environment != "production":
+        return []
+    problems = []
+    if not (settings.database_url or settings.commerce_database_url):
+        problems.append("DATABASE_URL is not set (the embedded PostgreSQL is for development only)")
+    for name in ("secret_encryption_key", "sync_webhook_secret"):
+        value = getattr(settings, name)
+        if not value or value in DEMO_SECRETS:
+            problems.append(f"{name.upper()} must be set to a secret of your own (it is generated or a demo value)")
+    if not settings.public_base_url.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be https")
+    if any(origin == "*" for origin in settings.cors_allowed_origins):
+        problems.append("CORS_ALLOWED_ORIGINS may not be '*'")
+    if settings.payment_provider == "stripe" and (settings.stripe_api_key or "").startswith("sk_test_"):
+        problems.append("STRIPE_API_KEY is a test key")
+    return problems
+
+
+class InsecureSettings(RuntimeError):
+    """Production mode with demo secrets or development defaults: the process refuses to start."""
+
+
+def ensure_fit_for_environment(settings: Settings) -> None:
+    problems = production_problems(settings)
+    if problems:
+        raise InsecureSettings("Refusing to start in production: " + "; ".join(problems) + ".")
 
 
 @lru_cache

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.auth import passwords
 from api.auth.actor import Actor, ActorKind
 from api.auth.models import ApiKey, ApiKeyKind, AuthToken, Role, User
 from api.auth.scopes import (
@@ -81,6 +82,7 @@ def create_user(
     company_id: str | None = None,
     company_role: str | None = None,
 ) -> User:
+    passwords.check(password, email)
     user = User(
         email=normalize_email(email),
         password_hash=hash_password(password),

@@ -78,6 +78,19 @@ def test_provider_transfers_with_the_payout_id_as_idempotency_key(stripe_base: s
         provider.transfer(reference="po_y", amount=1, currency="EUR", destination=None)
 
 
+def test_transfers_send_stripe_amounts_for_isk_jpy_kwd_eur(stripe_base: str) -> None:
+    provider = StripeConnectProvider(API_KEY, stripe_base)
+    for amount, currency, sent in ((5000, "ISK", "500000"), (1234, "JPY", "1234"), (12340, "KWD", "12340"),
+                                   (1999, "EUR", "1999")):
+        provider.transfer(reference=f"po_{currency.lower()}", amount=amount, currency=currency, destination="acct_1")
+        assert (TransfersStandIn.received[-1]["amount"], TransfersStandIn.received[-1]["currency"]) == (
+            sent, currency.lower())
+    count = len(TransfersStandIn.received)
+    with pytest.raises(PayoutError, match="last digit 0"):
+        provider.transfer(reference="po_kwd_odd", amount=12345, currency="KWD", destination="acct_1")
+    assert len(TransfersStandIn.received) == count  # refused before any call to Stripe
+
+
 def test_finance_approval_pays_through_stripe_connect(market: Market) -> None:
     client = market.client
     finance = market.finance()

@@ -55,6 +55,7 @@ def upload_media(
         alt=alt,
         tenant_id=tenant,
         max_bytes=settings.media_max_bytes,
+        max_pixels=settings.media_max_image_pixels,
     )
     audit.record(commerce, actor, "content.media.created", "media", media.id)
     return JSONResponse(service.to_doc(media, True), status_code=201)

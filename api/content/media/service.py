@@ -91,6 +91,7 @@ def upload(
     alt: str | None,
     tenant_id: str | None,
     max_bytes: int,
+    max_pixels: int,
 ) -> Media:
     tenant_id = access.tenant_for_new(tenant_id)
     if tenant_id is not None:
@@ -100,7 +101,7 @@ def upload(
     if not data:
         raise ValidationFailed("The file is empty.")
     filename = _clean_filename(filename)
-    detected = images.detect(data, filename)
+    detected = images.detect(data, filename, max_pixels)
     alt = (alt or "").strip() or None
     if detected.kind == "image" and alt is None:
         raise ValidationFailed("Images need alt text (the `alt` form field).")
@@ -111,7 +112,7 @@ def upload(
                            detected.width, detected.height)
     }
     if detected.image_format is not None:
-        for name, rendition in images.renditions(data, detected.image_format).items():
+        for name, rendition in images.renditions(data, detected.image_format, max_pixels).items():
             sizes[name] = _store(session, storage, media_id, name, rendition.data, detected.mime_type, extension,
                                  rendition.width, rendition.height)
     media = Media(
