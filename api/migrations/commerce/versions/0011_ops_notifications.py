@@ -1,6 +1,6 @@
 """notifications: mails, the notifier's outbox cursor, one-time user tokens, opt-outs, verified e-mails
 
-Revision ID: 0009_ops_notifications
+Revision ID: 0011_ops_notifications
 Revises: 0010_money_credit
 Create Date: 2026-11-29 07:00:00
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_ops_notifications"
+revision: str = "0011_ops_notifications"
 down_revision: str | None = "0010_money_credit"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
