@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
+from api.analytics.readiness import marts_unavailable
 from api.analytics.schemas import StatsRow, StatsTotals, VendorStatsOut
 from api.clock import utcnow
-from api.errors import FieldError, NotFound, ServiceUnavailable, ValidationFailed
+from api.config import get_settings
+from api.errors import FieldError, NotFound, ValidationFailed
 from api.vendors.models import Vendor
 
 MAX_DAYS = 366
@@ -36,7 +38,7 @@ def mart_query(session: Session, sql: str, params: dict[str, Any]) -> list[dict[
         with session.begin_nested():
             return [dict(row) for row in session.execute(text(sql), params).mappings()]
     except ProgrammingError as exc:
-        raise ServiceUnavailable("The analytics marts are not built yet; run the analytics job (dbt build).") from exc
+        raise marts_unavailable(get_settings().data_dir) from exc
 
 
 def vendor_sales(
@@ -137,3 +139,24 @@ def vendor_stats(session: Session, vendor_id: str, date_from: date, date_to: dat
         totals=[StatsTotals.model_validate(row) for row in totals],
         series=[StatsRow.model_validate(row) for row in series],
     )
+
+
+def marts_built_at(session: Session) -> datetime | None:
+    """When dbt last built the marts (the `marts_built` model); None while they have never been built."""
+    try:
+        with session.begin_nested():
+            built: datetime | None = session.scalar(text("SELECT max(built_at) FROM analytics.marts_built"))
+            return built
+    except ProgrammingError:
+        return None
+
+
+def company_spend(session: Session, company_id: str, month_from: date, month_to: date) -> list[dict[str, Any]]:
+    """A company's spend per UTC month and currency from the `company_spend` mart, oldest month first."""
+    return mart_query(session, """
+        SELECT month, currency_code, orders::bigint AS orders, subtotal::bigint AS subtotal, total::bigint AS total,
+               refunds::bigint AS refunds, net_spend::bigint AS net_spend
+        FROM analytics.company_spend
+        WHERE company_id = :company_id AND month BETWEEN :start AND :end
+        ORDER BY month, currency_code
+    """, {"company_id": company_id, "start": month_from.replace(day=1), "end": month_to})

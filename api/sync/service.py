@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -191,3 +192,34 @@ def ensure_internal_subscriptions(session: Session, settings: Settings) -> list[
             )
         subscriptions.append(subscription)
     return subscriptions
+
+
+@dataclass(frozen=True)
+class RecordSync:
+    """Whether the content side holds a commerce record, and how its last sync went."""
+
+    synced_at: datetime | None
+    sync_status: str
+    sync_error: str | None
+
+
+def records_sync(content: Session, product_ids: Sequence[str], order_ids: Sequence[str]) -> tuple[
+    dict[str, RecordSync], dict[str, RecordSync]
+]:
+    """The content side's copy of these commerce products and orders (by commerce id); an id missing from the
+    answer has not arrived yet. The caller passes ids it may see (e.g. a vendor's own), so this stays scoped."""
+    products = {
+        row.product_id: RecordSync(row.synced_at, str(row.sync_status), row.sync_error)
+        for row in content.execute(
+            select(ProductContent.product_id, ProductContent.synced_at, ProductContent.sync_status,
+                   ProductContent.sync_error).where(ProductContent.product_id.in_(list(product_ids)))
+        )
+    } if product_ids else {}
+    orders = {
+        row.order_id: RecordSync(row.synced_at, str(row.sync_status), row.sync_error)
+        for row in content.execute(
+            select(OrderRecord.order_id, OrderRecord.synced_at, OrderRecord.sync_status, OrderRecord.sync_error)
+            .where(OrderRecord.order_id.in_(list(order_ids)))
+        )
+    } if order_ids else {}
+    return products, orders

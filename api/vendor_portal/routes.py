@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -22,7 +23,7 @@ from api.deps import AppSettings, CommerceSession, require
 from api.errors import NotFound
 from api.money import CurrencyCode
 from api.orders import service as orders
-from api.orders.models import Order, OrderStatus, PaymentStatus, VendorOrder
+from api.orders.models import Order, OrderStatus, PaymentStatus, VendorOrder, VendorOrderStatus
 from api.orders.schemas import FulfillIn, VendorOrderOut
 from api.pagination import Limit, Offset, Page
 from api.payments import service as payments
@@ -33,10 +34,10 @@ from api.payouts.schemas import BalanceOut, PayoutOut, PayoutRequestIn
 from api.quotes import service as quotes
 from api.quotes.models import QuoteStatus
 from api.quotes.schemas import QuoteOut, QuoteResponseIn
-from api.vendor_portal import scope
-from api.vendor_portal.schemas import PortalVendorOrderOut
+from api.vendor_portal import scope, service
+from api.vendor_portal.schemas import PortalVendorOrderOut, TimelineEntryOut
 from api.vendors import service as vendors
-from api.vendors.schemas import VendorOut, VendorProfileUpdate
+from api.vendors.schemas import VendorOut, VendorSelfUpdate
 from api.volume_pricing import service as volume_pricing
 from api.volume_pricing.schemas import TierIn, TierOut, TierUpdate
 
@@ -62,11 +63,20 @@ def me(session: CommerceSession, actor: VendorReader) -> VendorOut:
     return VendorOut.model_validate(vendors.get_vendor(session, scope.vendor_id_of(actor)))
 
 
-@router.patch("/me", response_model=VendorOut, summary="Change your name, email, currency or payout account")
-def update_me(body: VendorProfileUpdate, session: CommerceSession, actor: VendorWriter) -> VendorOut:
-    vendor = vendors.update_vendor(session, scope.vendor_id_of(actor), body)
-    audit.record(session, actor, "vendor.updated", "vendor", vendor.id, body.model_dump(mode="json",
-                                                                                      exclude_unset=True))
+@router.patch(
+    "/me",
+    response_model=VendorOut,
+    summary="Change your name, email, currency or payout account",
+    description="A new `stripe_account_id` needs `current_password`, is refused while the vendor is suspended, "
+    "and is audited and notified.",
+)
+def update_me(body: VendorSelfUpdate, session: CommerceSession, actor: VendorWriter) -> VendorOut:
+    vendor, account_changed = vendors.update_own_profile(session, actor, scope.vendor_id_of(actor), body)
+    changes = body.model_dump(mode="json", exclude_unset=True, exclude={"current_password"})
+    audit.record(session, actor, "vendor.updated", "vendor", vendor.id, changes)
+    if account_changed:
+        audit.record(session, actor, "vendor.payout_account_changed", "vendor", vendor.id,
+                     {"stripe_account_id": vendor.stripe_account_id})
     return VendorOut.model_validate(vendor)
 
 
@@ -145,32 +155,39 @@ def _order_view(vendor_order: VendorOrder, order: Order) -> PortalVendorOrderOut
 
 
 def _own_vendor_order(session: Session, actor: Actor, vendor_order_id: str) -> VendorOrder:
-    vendor_order = session.scalar(scope.readable_vendor_orders(actor).where(VendorOrder.id == vendor_order_id))
-    if vendor_order is None:
-        raise NotFound("No such order.")
-    return vendor_order
+    return service.get_order(session, actor, vendor_order_id)[0]
 
 
 @router.get("/orders", response_model=Page[PortalVendorOrderOut], summary="Your vendor orders")
 def list_orders(
-    session: CommerceSession, actor: VendorReader, limit: Limit = 50, offset: Offset = 0
+    session: CommerceSession,
+    actor: VendorReader,
+    status: VendorOrderStatus | None = None,
+    date_from: Annotated[date | None, Query(alias="from", description="First UTC day the order was placed")] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="Last UTC day, inclusive")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[PortalVendorOrderOut]:
-    statement = scope.readable_vendor_orders(actor)
-    total = _count(session, statement)
-    rows = list(session.scalars(
-        statement.join(Order, Order.id == VendorOrder.order_id)
-        .order_by(Order.created_at.desc(), VendorOrder.id)
-        .limit(limit)
-        .offset(offset)
-    ))
-    by_id = {o.id: o for o in session.scalars(select(Order).where(Order.id.in_({vo.order_id for vo in rows})))}
-    return Page(items=[_order_view(vo, by_id[vo.order_id]) for vo in rows], total=total, limit=limit, offset=offset)
+    rows, total = service.list_orders(
+        session, actor, status=status, date_from=date_from, date_to=date_to, limit=limit, offset=offset
+    )
+    return Page(items=[_order_view(vo, order) for vo, order in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/orders/{vendor_order_id}", response_model=PortalVendorOrderOut, summary="One of your vendor orders")
 def get_order(vendor_order_id: VendorOrderId, session: CommerceSession, actor: VendorReader) -> PortalVendorOrderOut:
-    vendor_order = _own_vendor_order(session, actor, vendor_order_id)
-    return _order_view(vendor_order, orders.get_order(session, vendor_order.order_id))
+    vendor_order, order = service.get_order(session, actor, vendor_order_id)
+    return _order_view(vendor_order, order)
+
+
+@router.get(
+    "/orders/{vendor_order_id}/timeline", response_model=list[TimelineEntryOut], summary="What happened to your part"
+)
+def order_timeline(
+    vendor_order_id: VendorOrderId, session: CommerceSession, actor: VendorReader
+) -> list[TimelineEntryOut]:
+    vendor_order, _ = service.get_order(session, actor, vendor_order_id)
+    return [TimelineEntryOut(at=e.at, event=e.event, detail=e.detail) for e in service.timeline(session, vendor_order)]
 
 
 @router.post(
@@ -250,6 +267,7 @@ def request_payout(
     body: PayoutRequestIn,
 ) -> PayoutOut:
     vendor = vendors.get_vendor(session, scope.vendor_id_of(actor))
+    vendors.ensure_may_request_payout(vendor)
     payout = payouts.create_payout(
         session, vendor.id, body.amount, body.currency_code or vendor.default_currency, requested_by=actor.id,
         note=body.note, minimum_amount=settings.payout_minimum_amount,

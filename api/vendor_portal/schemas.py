@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
+
 from api.orders.models import OrderStatus, PaymentStatus
 from api.orders.schemas import VendorOrderOut
 
@@ -18,3 +20,9 @@ class PortalVendorOrderOut(VendorOrderOut):
     order_status: OrderStatus
     payment_status: PaymentStatus
     created_at: datetime
+
+
+class TimelineEntryOut(BaseModel):
+    at: datetime
+    event: str
+    detail: str

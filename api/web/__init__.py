@@ -44,15 +44,17 @@ def web_secret(settings: Settings) -> bytes:
 def install(app: FastAPI, settings: Settings) -> None:
     """Mount the static files, every surface's page routers, and the HTML answers for page paths."""
     from api.web.account.routes import router as account_router
+    from api.web.company_portal.routes import router as company_portal_router
     from api.web.console.routes import router as console_router
     from api.web.finance.routes import router as finance_router
     from api.web.storefront.routes import router as storefront_router
     from api.web.storefront.shop import TenantHostMiddleware, TenantHosts
+    from api.web.vendor_portal.routes import router as vendor_portal_router
 
     app.state.web_secret = web_secret(settings)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     PAGE_PREFIXES.add("/static")
-    for router in (account_router, console_router, finance_router):
+    for router in (account_router, console_router, finance_router, vendor_portal_router, company_portal_router):
         app.include_router(router)
     app.include_router(storefront_router)  # last: it ends with the catch-all /shop/{slug}/{page-slug}
     own_hosts = frozenset({"127.0.0.1", "localhost", settings.api_host.lower(),

@@ -51,6 +51,7 @@ OBJECT_ROUTES: list[tuple[str, str, Any]] = [
     ("PATCH", "/vendor/products/{product}", {"title": "Mine now"}),
     ("DELETE", "/vendor/products/{product}", None),
     ("GET", "/vendor/orders/{vendor_order}", None),
+    ("GET", "/vendor/orders/{vendor_order}/timeline", None),
     ("POST", "/vendor/orders/{vendor_order}/fulfill", {"carrier": "DHL", "tracking_number": "X"}),
     ("GET", "/vendor/quotes/{quote}", None),
     ("POST", "/vendor/quotes/{quote}/respond",

@@ -18,6 +18,7 @@ from api.content.media.models import Media
 from api.content.products.models import ProductContent
 from api.content.richtext import RichText
 from api.content.tenants.models import Tenant
+from api.errors import Forbidden
 from api.outbox.models import ContentOutboxEvent
 from api.outbox.service import record
 
@@ -126,6 +127,23 @@ def create(session: Session, access: Access, body: ProductContentCreate) -> Prod
 def update(session: Session, access: Access, content: ProductContent, body: ProductContentUpdate) -> ProductContent:
     _apply(session, content, body.model_dump(mode="json", exclude_unset=True))
     _updated(session, content)
+    return content
+
+
+def for_vendor_product(session: Session, access: Access, product_id: str, vendor_id: str) -> ProductContent:
+    """The content of one of the acting vendor's products, locked for a write; created (sync `pending`) when the
+    sync has not brought the product over yet, so a vendor can write its content with the product. The caller
+    has checked on the commerce side that the product is this vendor's."""
+    if not access.is_admin and access.vendor_id != vendor_id:
+        raise Forbidden("Only the product's vendor writes its content.")
+    content = session.scalars(
+        select(ProductContent).where(ProductContent.product_id == product_id).with_for_update()
+    ).first()
+    if content is None:
+        content = ProductContent(product_id=product_id, vendor_id=vendor_id,
+                                 tenant_id=_tenant_of_vendor(session, vendor_id))
+        session.add(content)
+        session.flush()
     return content
 
 
