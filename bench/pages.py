@@ -1,4 +1,4 @@
-"""Server-rendered page benchmark (DESIGN §11: pages p95 < 100 ms): requests/s and latency p50/p95/p99 of a
+"""Server-rendered page benchmark (target: pages p95 < 100 ms): requests/s and latency p50/p95/p99 of a
 store's home, product listing and product page at 64 connections, next to `/health` in the same run.
 
     DATABASE_URL=... .venv/bin/marketplace seed

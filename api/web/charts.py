@@ -1,4 +1,4 @@
-"""Charts drawn on the server as inline SVG (DESIGN §13: no CDN, no JavaScript library): a line chart for daily
+"""Charts drawn on the server as inline SVG (no CDN, no JavaScript library): a line chart for daily
 series and a horizontal bar chart for rankings. The values are the marts' numbers as given; labels are
 formatted by the caller (e.g. with the `money` filter), so nothing here computes money. Every chart has a
 title and a description for screen readers, and the pages print the same numbers in a table beside it."""
