@@ -59,4 +59,5 @@ def test_lineage_runs_from_the_store_tables_through_the_commission_run() -> None
                 upstream.add(parent)
                 todo.append(parent)
     assert {AssetKey(["commissions", "commission_run"]), AssetKey(["commerce", "payouts"]),
-            AssetKey(["commerce", "commission_runs"]), AssetKey(["commerce", "order_line_items"]), AssetKey(["commerce", "commission_lines"])} <= upstream
+            AssetKey(["commerce", "commission_runs"]), AssetKey(["commerce", "order_line_items"]),
+            AssetKey(["commerce", "commission_lines"])} <= upstream
