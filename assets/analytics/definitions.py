@@ -3,9 +3,9 @@ rebuilds the marts (`dbt build`, tests as asset checks) and the job that rebuild
 
 The dbt models themselves are `assets/dbt.py` (with their freshness policies); their sources map to the raw
 tables declared here, to the sync assets for the content copies the sync module maintains, and to the
-tables the commission run and the payout batch write (`commerce/commission_runs`, `commerce/payouts`,
-`commerce/payout_batches`), so one lineage graph runs from the stores through the commission run and the
-payout batch to the marts that the dashboards read (`payout_ledger`, `vendor_balances`)."""
+tables the commission run writes (`commerce/commission_runs`, declared by the commissions module), so one
+lineage graph runs from the stores through the commission run to the marts the dashboards read
+(`payout_ledger`, `vendor_balances`)."""
 
 from dagster import (
     AssetCheckResult,
@@ -22,7 +22,7 @@ from dagster import (
 )
 
 from api.db import Domain
-from assets.commissions.definitions import PAYOUT_BATCH, daily
+from assets.commissions.definitions import daily
 from assets.dbt import DBT_ASSETS, dbt_models, dbt_partitioned_models
 from orchestration.resources import StoresResource
 
@@ -50,6 +50,7 @@ COMMERCE_TABLES = {
     "shipping_options": "Vendor shipping options.",
     "commission_rules": "Commission rules: platform default, per vendor, per category, with validity windows.",
     "commission_lines": "Commission ledger recorded at checkout (sales and reversals).",
+    "payouts": "Vendor payouts (requested by a vendor or built by a payout batch), with their status.",
     "companies": "Buyer companies.",
     "company_employees": "Company employees and their spending limits.",
 }
@@ -62,12 +63,6 @@ CONTENT_TABLES = {
     "navigation_menus": "Tenant navigation menus.",
 }
 
-# Written by the payout batch asset (and by the API for vendor-requested payouts).
-PAYOUT_TABLES = {
-    "payouts": "Vendor payouts (requested by a vendor or built by a payout batch), with their status.",
-    "payout_batches": "Payout batches built from approved commission runs.",
-}
-
 raw_tables = [
     AssetSpec(key=AssetKey([Domain.commerce.value, name]),
               description=f"Commerce store table `commerce.{name}`: {text}",
@@ -77,11 +72,6 @@ raw_tables = [
     AssetSpec(key=AssetKey([Domain.content.value, name]), description=f"Content store table `content.{name}`: {text}",
               group_name="content_store", owners=["team:content"], kinds={"postgres"})
     for name, text in CONTENT_TABLES.items()
-] + [
-    AssetSpec(key=AssetKey([Domain.commerce.value, name]), deps=[PAYOUT_BATCH],
-              description=f"Commerce store table `commerce.{name}`, written by the payout batch asset: {text}",
-              group_name="commerce_store", owners=["team:finance"], kinds={"postgres"})
-    for name, text in PAYOUT_TABLES.items()
 ]
 
 @asset_check(

@@ -49,7 +49,7 @@ def test_groups_follow_the_dbt_folders_and_marts_have_freshness_policies() -> No
     assert all(spec.owners for spec in specs.values())
 
 
-def test_lineage_runs_from_the_store_tables_through_the_commission_run_and_payout_batch() -> None:
+def test_lineage_runs_from_the_store_tables_through_the_commission_run() -> None:
     graph = defs.resolve_asset_graph()
     upstream: set[AssetKey] = set()
     todo = [_key("payout_ledger")]
@@ -58,6 +58,6 @@ def test_lineage_runs_from_the_store_tables_through_the_commission_run_and_payou
             if parent not in upstream:
                 upstream.add(parent)
                 todo.append(parent)
-    assert {AssetKey(["commissions", "payout_batch"]), AssetKey(["commissions", "commission_run"]),
-            AssetKey(["commerce", "payouts"]), AssetKey(["commerce", "commission_runs"]),
-            AssetKey(["commerce", "order_line_items"]), AssetKey(["commerce", "commission_lines"])} <= upstream
+    assert {AssetKey(["commissions", "commission_run"]), AssetKey(["commerce", "payouts"]),
+            AssetKey(["commerce", "commission_runs"]), AssetKey(["commerce", "order_line_items"]),
+            AssetKey(["commerce", "commission_lines"])} <= upstream
