@@ -37,5 +37,9 @@ chromium:
 test: lint chromium
 	$(BIN)/pytest
 
+# Every DESIGN §11 target in one table (BENCH_ARGS=--quick for the API rows only).
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache .mypy_cache .ruff_cache

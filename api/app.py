@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from api.analytics import routes as analytics_routes
 from api.audit.routes import router as audit_router
@@ -19,7 +20,7 @@ from api.catalog import routes as catalog_routes
 from api.commission_runs import routes as commission_runs_routes
 from api.commissions import routes as commissions_routes
 from api.companies import routes as companies_routes
-from api.config import Settings, get_settings
+from api.config import API_CSP, Settings, ensure_fit_for_environment, get_settings
 from api.content.media.routes import router as content_media_router
 from api.content.pages.routes import router as content_pages_router
 from api.content.routes import router as content_router
@@ -31,7 +32,15 @@ from api.errors import PROBLEM_RESPONSES, install_error_handlers
 from api.health.routes import router as health_router
 from api.idempotency.middleware import IdempotencyMiddleware
 from api.inventory import routes as inventory_routes
-from api.middleware import BodySizeLimitMiddleware, RateLimitMiddleware, RequestContextMiddleware
+from api.middleware import (
+    BodySizeLimitMiddleware,
+    RateLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
+from api.notifications import routes as notifications_routes
+from api.observability.metrics import install_metrics
+from api.observability.tracing import install_tracing
 from api.orders import routes as orders_routes
 from api.payments import routes as payments_routes
 from api.payouts import routes as payouts_routes
@@ -69,6 +78,7 @@ OPENAPI_TAGS = [
     {"name": "commission runs", "description": "Daily commission runs computed by Dagster (draft -> approved -> "
      "locked), their findings, statements, and the payout batches built from approved runs."},
     {"name": "analytics", "description": "Dashboards' reads of the dbt marts: vendor stats per day and in total."},
+    {"name": "notifications", "description": "E-mails sent by the notifier; without SMTP, the local mailbox."},
     {"name": "content", "description": "Payload-style content collections at /api/{collection}: tenants, pages, "
      "blogs, media, navigation, categories, product content, order records."},
 ]
@@ -88,6 +98,7 @@ COMMERCE_ROUTERS = (
     vendor_portal_routes.router,
     companies_routes.store,
     companies_routes.admin,
+    companies_routes.platform_approvals,
     quotes_routes.store,
     quotes_routes.admin,
     volume_pricing_routes.store,
@@ -106,6 +117,7 @@ COMMERCE_ROUTERS = (
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
+    ensure_fit_for_environment(settings)
     database = database or Database.from_settings(settings)
     read_cache = ReadCache()
 
@@ -144,6 +156,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         webhooks_router,
         sync_receivers_router,
         sync_router,
+        notifications_routes.router,
+        notifications_routes.admin,
     ):
         app.include_router(router)
     for router in COMMERCE_ROUTERS:
@@ -152,7 +166,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
     install_web_pages(app, settings)
 
-    # Added last runs first: request id, body size cap, rate limit, then idempotency.
+    # Added last runs first: security headers, request id, CORS (when configured), body size cap, rate
+    # limit, then idempotency.
     app.add_middleware(
         IdempotencyMiddleware,
         database=database,
@@ -168,5 +183,25 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # An upload's multipart envelope (boundaries, alt text, tenant) needs a little more than the file.
         path_limits={"/api/media": settings.media_max_bytes + 64 * 1024},
     )
+    if settings.cors_allowed_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allowed_origins,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["authorization", "content-type", "idempotency-key", "x-publishable-api-key", "x-request-id"],
+            expose_headers=["x-request-id", "retry-after", "ratelimit-limit", "ratelimit-remaining", "location"],
+            max_age=600,
+        )
     app.add_middleware(RequestContextMiddleware)
+    # Every answer is counted (rate-limited ones too) and traced.
+    install_metrics(app, database)
+    install_tracing(app, database, settings)
+    # Outermost, so that every answer carries them (the 500 problem of RequestContextMiddleware included).
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        page_csp=settings.content_security_policy,
+        api_csp=API_CSP,
+        hsts_max_age=settings.hsts_max_age_seconds,
+        always_https=settings.public_base_url.startswith("https://"),
+    )
     return app

@@ -21,6 +21,7 @@ from fastapi import Request, Response
 from api.auth.actor import Actor
 from api.cache_events import StoreVersions
 from api.db import Domain
+from api.observability.metrics import record_cache_lookup
 
 T = TypeVar("T")
 PUBLIC_CACHE_CONTROL = "public, no-cache"
@@ -29,7 +30,8 @@ PUBLIC_CACHE_CONTROL = "public, no-cache"
 class VersionedCache(Generic[T]):
     """Values by key, each valid for one version; least recently used entries go first."""
 
-    def __init__(self, max_entries: int = 4096) -> None:
+    def __init__(self, max_entries: int = 4096, name: str = "answers") -> None:
+        self.name = name
         self._entries: OrderedDict[str, tuple[str, T]] = OrderedDict()
         self._lock = threading.Lock()
         self._max_entries = max_entries
@@ -37,10 +39,11 @@ class VersionedCache(Generic[T]):
     def get(self, key: str, version: str) -> T | None:
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None or entry[0] != version:
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
+            hit = entry is not None and entry[0] == version
+            if hit:
+                self._entries.move_to_end(key)
+        record_cache_lookup(self.name, hit)
+        return entry[1] if hit and entry is not None else None
 
     def put(self, key: str, version: str, value: T) -> None:
         with self._lock:
@@ -67,9 +70,13 @@ class ReadCache:
 
     def __init__(self, versions: StoreVersions | None = None, max_entries: int = 4096) -> None:
         self.versions = versions or StoreVersions()
-        self.answers: VersionedCache[tuple[bytes, str]] = VersionedCache(max_entries)
+        self.answers: VersionedCache[tuple[bytes, str]] = VersionedCache(max_entries, name="answers")
+        # One build per key at a time: concurrent misses of one URL wait for the first instead of all
+        # running the same queries (the burst after every change).
+        self._building: dict[str, threading.Lock] = {}
+        self._building_lock = threading.Lock()
         # The actor behind a publishable key, and until when it holds (None: until the version moves).
-        self.actors: VersionedCache[tuple[datetime | None, Actor]] = VersionedCache(max_entries)
+        self.actors: VersionedCache[tuple[datetime | None, Actor]] = VersionedCache(max_entries, name="actors")
 
     def version(self, domain: Domain) -> str | None:
         return self.versions.current(domain)
@@ -80,11 +87,21 @@ class ReadCache:
         version = self.versions.current(domain)  # read before building: a change during the build moves it
         key = f"{domain.value} {request.url.path}?{request.url.query}"
         entry = self.answers.get(key, version) if version is not None else None
-        if entry is None:
+        if entry is None and version is not None:
+            with self._building_lock:
+                lock = self._building.setdefault(key, threading.Lock())
+            with lock:
+                entry = self.answers.get(key, version)
+                if entry is None:
+                    body = build()
+                    entry = (body, etag(body))
+                    self.answers.put(key, version, entry)
+            with self._building_lock:
+                if not lock.locked():
+                    self._building.pop(key, None)
+        elif entry is None:
             body = build()
             entry = (body, etag(body))
-            if version is not None:
-                self.answers.put(key, version, entry)
         body, tag = entry
         headers = {"ETag": tag, "Cache-Control": PUBLIC_CACHE_CONTROL}
         if not_modified(request, tag):

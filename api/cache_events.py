@@ -28,8 +28,9 @@ from api.db import DatabaseUrls, Domain, libpq_url
 log = logging.getLogger(__name__)
 
 CHANNEL = "store_changes"
-# TCP keepalives notice a silently dropped server within about this many seconds.
-KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2}
+# TCP keepalives notice a silently dropped server within about 10 s.
+KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2,
+             "connect_timeout": 5}
 RECONNECT_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 

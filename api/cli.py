@@ -86,6 +86,7 @@ def serve(
     """Serve the API with uvicorn."""
     settings, urls = _urls()
     env = _child_env(settings, urls)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(settings))
     _echo(f"API on http://{settings.api_host}:{settings.api_port} (docs at /docs)")
     raise typer.Exit(subprocess.call(_uvicorn_command(settings, workers), env=env, cwd=PROJECT_ROOT))
 
@@ -100,11 +101,13 @@ def dispatch(
 
     from api.content import scheduling
     from api.logs import configure_logging
+    from api.observability.tracing import install_process_tracing
     from api.webhooks.service import Dispatcher
 
     settings, urls = _urls()
     configure_logging(settings.log_level, settings.log_json)
     database = Database(app_urls(urls, settings), settings)
+    install_process_tracing(database, settings, "marketplace-dispatcher")
     dispatcher = Dispatcher(database, settings, httpx.Client())
     next_schedule_tick = 0.0
     handled = 0
@@ -137,6 +140,59 @@ def dispatch(
     _echo(f"Dispatcher stopped after handling {handled} events and deliveries.")
 
 
+@app.command()
+def bench(
+    quick: Annotated[bool, typer.Option("--quick", help="Only the API rows (no 1M-line, sync or demo rows).")] = False,
+    seconds: Annotated[int, typer.Option(help="Duration of each HTTP load.")] = 10,
+) -> None:
+    """Measure every target of docs/ARCHITECTURE.md §10 in one run and print one table (bench/run.py)."""
+    command = [sys.executable, str(PROJECT_ROOT / "bench" / "run.py"), "--seconds", str(seconds)]
+    raise typer.Exit(subprocess.call([*command, "--quick"] if quick else command, cwd=PROJECT_ROOT))
+
+
+@app.command()
+def notify(
+    once: Annotated[bool, typer.Option("--once", help="Send what is due, then exit.")] = False,
+) -> None:
+    """Send e-mail notifications for outbox events (through SMTP_URL, else into the local mailbox)."""
+    from api.logs import configure_logging
+    from api.notifications.service import Notifier
+    from api.observability.tracing import install_process_tracing
+
+    settings, urls = _urls()
+    configure_logging(settings.log_level, settings.log_json)
+    database = Database(app_urls(urls, settings), settings)
+    install_process_tracing(database, settings, "marketplace-notifier")
+    notifier = Notifier(database, settings)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    _echo(f"Notifier running ({'SMTP' if settings.smtp_url else 'local mailbox'}).")
+    handled = 0
+    while not stopping:
+        work = notifier.run_once()
+        handled += work
+        if once and work == 0:
+            break
+        if work == 0:
+            time.sleep(settings.notify_poll_seconds)
+    _echo(f"Notifier stopped after {handled} events and mails.")
+
+
+def _fresh_metrics_dir(settings: Settings) -> Path:
+    """Where the uvicorn workers share their Prometheus values (PROMETHEUS_MULTIPROC_DIR, emptied at start)."""
+    folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.data_dir / "prometheus")
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    return folder
+
+
 def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
@@ -152,6 +208,9 @@ def _uvicorn_command(settings: Settings, workers: int) -> list[str]:
         "--workers",
         str(workers),
         "--no-access-log",
+        # Under load a worker may take longer than the default 5 s to import and answer its first ping.
+        "--timeout-worker-healthcheck",
+        "60",
     ]
 
 
@@ -164,6 +223,8 @@ def _child_env(settings: Settings, urls: DatabaseUrls) -> dict[str, str]:
             "COMMERCE_DATABASE_URL": urls.commerce,
             "CONTENT_DATABASE_URL": urls.content,
             "DAGSTER_HOME": str(settings.data_dir / "dagster"),
+            # Starting a run asks the code server within 60 s by default; a busy machine may need longer.
+            "DAGSTER_GRPC_TIMEOUT_SECONDS": os.environ.get("DAGSTER_GRPC_TIMEOUT_SECONDS", "300"),
             **dbt_env(urls.commerce),
         }
     )
@@ -185,31 +246,107 @@ def _write_dagster_instance(settings: Settings, urls: DatabaseUrls) -> None:
         f"    postgres_url: \"{dagster_storage_url(urls.commerce)}\"\n"
         "telemetry:\n"
         "  enabled: false\n"
+        # Our modules' log lines also land in each run's event log, next to Dagster's own (with the run id).
+        "python_logs:\n"
+        "  managed_python_loggers: [api, assets, connectors]\n"
     )
 
 
 DEMO_COMMISSION_DAYS = 91  # the demo orders span the last 90 days
+ASSET_JOB = "__ASSET_JOB"  # Dagster's implicit job of every asset: a run of any selection
 
 
-def _first_materialisations() -> list[tuple[str, list[str]]]:
-    """The demo's first runs: the daily commission runs of the demo's days up to yesterday (one Dagster run
-    over the partition range), then every unpartitioned asset (sync, dbt build, payout batch) in one run."""
+def _first_build_runs() -> list[tuple[str, str, list[list[str]] | None, dict[str, str]]]:
+    """The demo's first runs: the daily commission runs of the demo's days up to yesterday (one run over
+    the partition range), then every other asset but dbt's (sync, payout batch) in one run, then both dbt
+    assets (views, marts, the partitioned incremental marts) over the same range in one run."""
     from datetime import timedelta
 
     from api.clock import utcnow
+    from api.commission_runs.service import COMMISSION_JOB, RANGE_END_TAG, RANGE_START_TAG
+    from assets.dbt import DBT_ASSETS
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    partitioned = sorted(k.to_user_string() for k in graph.materializable_asset_keys if graph.get(k).partitions_def)
-    rest = sorted(k.to_user_string() for k in graph.materializable_asset_keys if not graph.get(k).partitions_def)
+    dbt_keys = {key for assets_def in DBT_ASSETS for key in assets_def.keys}
+    rest = sorted(list(k.path) for k in graph.materializable_asset_keys
+                  if k not in dbt_keys and not graph.get(k).partitions_def)
+    dbt = sorted(list(k.path) for k in dbt_keys)
     yesterday = utcnow().date() - timedelta(days=1)
     first = yesterday - timedelta(days=DEMO_COMMISSION_DAYS - 1)
-    base = [_bin("dagster"), "asset", "materialize", "-m", "orchestration.definitions"]
+    tags = {"marketplace/launched_by": "demo"}
+    days = {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: yesterday.isoformat()}
     return [
-        (f"{', '.join(partitioned)}: daily partitions {first} ... {yesterday}",
-         [*base, "--select", ",".join(partitioned), "--partition-range", f"{first}...{yesterday}"]),
-        (f"{len(rest)} unpartitioned assets (sync, dbt models, payout batch)", [*base, "--select", ",".join(rest)]),
+        (f"commission runs, daily partitions {first} ... {yesterday}", COMMISSION_JOB, None, {**tags, **days}),
+        (f"{len(rest)} other assets (sync, payout batch)", ASSET_JOB, rest, tags),
+        (f"{len(dbt)} dbt models over the same days", ASSET_JOB, dbt, {**tags, **days}),
     ]
+
+
+def _wait_for(url: str, deadline_seconds: float, *, graphql: bool = False) -> bool:
+    """Poll until `url` answers 200 (for Dagster: until its code location is loaded)."""
+    import httpx
+
+    query = "{ workspaceOrError { ... on Workspace { locationEntries { loadStatus } } } }"
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        try:
+            if graphql:
+                entries = httpx.post(url, json={"query": query}, timeout=5).json()["data"]["workspaceOrError"][
+                    "locationEntries"]
+                if entries and all(e["loadStatus"] == "LOADED" for e in entries):
+                    return True
+            elif httpx.get(url, timeout=5).status_code == 200:
+                return True
+        except (httpx.HTTPError, KeyError, TypeError, ValueError):
+            pass
+        time.sleep(0.25)
+    return False
+
+
+def _history_and_first_build(settings: Settings, database: Database, build: bool, dagster_up: bool) -> None:
+    """In the background, once everything answers: the demo's order history, then the first
+    materialisation of the data assets as Dagster runs (queued, executed by the daemon, watchable in the
+    UI). Mart reads answer "building, ready in about N s" until it lands."""
+    from dagster_graphql import DagsterGraphQLClient
+
+    from api.analytics.readiness import record_build
+    from api.errors import AppError
+    from api.seed import seed_history
+    from connectors.dagster import launch_job
+
+    started = time.monotonic()
+    seed_history(database, lambda line: _echo(f"      {line}"))
+    _echo(f"[demo] order history seeded in {time.monotonic() - started:.1f} s")
+    if not build:
+        return
+    if not dagster_up:
+        _echo("[demo] the Dagster webserver did not answer; the first build was not launched.")
+        return
+    record_build(settings.data_dir, "building")
+    client = DagsterGraphQLClient(settings.dagster_host, port_number=settings.dagster_port, timeout=30)
+    for what, job, selection, tags in _first_build_runs():
+        try:
+            run_id = launch_job(settings, job, asset_selection=selection, tags=tags)
+        except AppError as exc:  # Dagster refused or did not answer: the demo keeps serving
+            record_build(settings.data_dir, "failed")
+            _echo(f"[demo] Dagster did not accept the run ({what}): {exc}")
+            return
+        _echo(f"[demo] first build: {what} -> run {run_id} (watch it at http://127.0.0.1:{settings.dagster_port}"
+              f"/runs/{run_id})")
+        status = ""
+        while status not in ("SUCCESS", "FAILURE", "CANCELED"):
+            time.sleep(2)
+            try:
+                status = client.get_run_status(run_id).value
+            except Exception:  # the webserver is busy or restarting: ask again
+                status = ""
+        if status != "SUCCESS":
+            record_build(settings.data_dir, "failed")
+            _echo(f"[demo] that run ended {status}; see its logs in the Dagster UI.")
+            return
+    record_build(settings.data_dir, "ready")
+    _echo(f"[demo] first build done {time.monotonic() - started:.0f} s after the API answered.")
 
 
 @app.command()
@@ -217,35 +354,40 @@ def demo(
     skip_pipelines: Annotated[
         bool, typer.Option("--skip-pipelines", help="Do not materialise the data assets at start.")
     ] = False,
+    workers: Annotated[int, typer.Option(help="API worker processes (default: one per core)")] = 0,
 ) -> None:
-    """Bring up the whole platform with demo data: database, migrations, seed, first pipeline run,
-    API, Dagster webserver and daemon, webhook dispatcher. Ctrl-C stops everything."""
-    from api import migrate as migrations
-    from api.seed import seed as run_seed
+    """Bring up the whole platform with demo data: database, migrations, the store's seed, then at once
+    the API, the Dagster webserver and daemon, the webhook dispatcher and the e-mail notifier; the order
+    history and the first materialisation of the data assets follow in the background. Ctrl-C stops
+    everything."""
+    import threading
 
+    from api import migrate as migrations
+    from api.seed import seed_foundation
+
+    began = time.monotonic()
     # The demo's own sync receivers listen on loopback: let its webhooks reach them (and only them).
     os.environ.setdefault("WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.1/32"]')
     get_settings.cache_clear()
     settings = get_settings()
     embedded = not (settings.database_url or settings.commerce_database_url)
     where = "starting the embedded PostgreSQL under .data/ ..." if embedded else "using DATABASE_URL"
-    _echo(f"[1/5] Database: {where}")
+    _echo(f"[1/4] Database: {where}")
     urls = resolve_urls(settings)
-    _echo("[2/5] Migrating the commerce and content stores ...")
+    _echo("[2/4] Migrating the commerce and content stores ...")
     migrations.upgrade(urls, app_password=settings.app_database_password)
-    _echo("[3/5] Seeding demo data ...")
-    credentials = run_seed(Database(urls, settings), settings)
+    _echo("[3/4] Seeding the store (users, catalog, content) ...")
+    seeded = time.monotonic()
+    database = Database(urls, settings)
+    credentials = seed_foundation(database, settings, lambda line: _echo(f"      {line}"))
+    _echo(f"      seeded in {time.monotonic() - seeded:.1f} s")
     _write_dagster_instance(settings, urls)
     env = _child_env(settings, urls)
-    if not skip_pipelines:
-        _echo("[4/5] Materialising every data asset once (dbt build and the pipelines) ...")
-        for what, command in _first_materialisations():
-            _echo(f"      {what}")
-            if subprocess.call(command, env=env, cwd=PROJECT_ROOT) != 0:
-                _echo("      that materialisation failed; see the Dagster UI for the run's logs.")
-    _echo("[5/5] Starting the API, the Dagster webserver and daemon, and the webhook dispatcher ...")
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(settings))
+    workers = workers or os.cpu_count() or 1
+    _echo(f"[4/4] Starting the API ({workers} workers), the Dagster webserver and daemon, the dispatcher ...")
     processes = [
-        subprocess.Popen(_uvicorn_command(settings, 1), env=env, cwd=PROJECT_ROOT),
+        subprocess.Popen(_uvicorn_command(settings, workers), env=env, cwd=PROJECT_ROOT),
         subprocess.Popen(
             [_bin("dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(settings.dagster_port)],
             env=env,
@@ -253,17 +395,30 @@ def demo(
         ),
         subprocess.Popen([_bin("dagster-daemon"), "run", "-w", "workspace.yaml"], env=env, cwd=PROJECT_ROOT),
         subprocess.Popen([_bin("marketplace"), "dispatch"], env=env, cwd=PROJECT_ROOT),
+        subprocess.Popen([_bin("marketplace"), "notify"], env=env, cwd=PROJECT_ROOT),
     ]
     api_url = f"http://{settings.api_host}:{settings.api_port}"
+    dagster_url = f"http://127.0.0.1:{settings.dagster_port}"
+    api_up = _wait_for(f"{api_url}/health", 120)
+    _echo(f"[demo] API answering {time.monotonic() - began:.1f} s after start" if api_up
+          else "[demo] the API did not answer within 120 s")
+    dagster_up = _wait_for(f"{dagster_url}/graphql", 180, graphql=True)
+    _echo(f"[demo] Dagster UI answering {time.monotonic() - began:.1f} s after start" if dagster_up
+          else "[demo] the Dagster UI did not answer within 180 s")
     _echo(
-        "\nThe platform is starting:\n"
+        "\nThe platform is up:\n"
+        f"  Storefront      {api_url}/   (stores at {api_url}/shop/<store>, sign in at {api_url}/login)\n"
         f"  API             {api_url}   (OpenAPI docs: {api_url}/docs)\n"
-        f"  Dagster UI      http://127.0.0.1:{settings.dagster_port}\n"
+        f"  Dagster UI      {dagster_url}\n"
         f"  Admin login     {credentials.admin_email} / {credentials.password}\n"
         f"  Finance login   {credentials.finance_email} / {credentials.password}\n"
         f"  Publishable key {credentials.publishable_key}\n"
-        "Press Ctrl-C to stop.\n"
+        "The order history and the first build of the analytics follow in the background (dashboards say\n"
+        "when they will be ready). Press Ctrl-C to stop.\n"
     )
+    threading.Thread(
+        target=_history_and_first_build, args=(settings, database, not skip_pipelines, dagster_up), daemon=True
+    ).start()
     _supervise(processes)
 
 

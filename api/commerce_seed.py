@@ -162,22 +162,33 @@ def _backdate(session: Session, order: Order, rng: random.Random) -> None:
     session.execute(update(Cart).where(Cart.id == order.cart_id).values(created_at=when, updated_at=when))
 
 
-def seed_commerce(database: Database, echo: Callable[[str], None] = print) -> None:
+def seed_catalog(database: Database, echo: Callable[[str], None] = print) -> None:
+    """Regions, vendors, products, shipping options, commission rules and customers: what the store shows."""
     rng = random.Random(20261125)
     with database.transaction(Domain.commerce) as session:
         if already_seeded(session):
-            echo("commerce demo data already present; skipped")
+            echo("commerce catalog already present; skipped")
             return
         _catalog(session, rng)
         b2b_seed.seed_rules(session)
         buyers = _customers(session)
         echo(f"commerce: {len(VENDORS)} vendors, products, {len(buyers)} customers")
+
+
+def seed_orders(database: Database, echo: Callable[[str], None] = print) -> None:
+    """The order history of the last 90 days, and the B2B companies and quotes (after `seed_catalog`)."""
+    rng = random.Random(20261126)
     with database.transaction(Domain.commerce) as session:
+        if session.scalar(select(Order.id).limit(1)) is not None:
+            echo("commerce orders already present; skipped")
+            return
         region_rows = list(session.scalars(select(Region).order_by(Region.name)))
         variants = list(session.scalars(
             select(ProductVariant).join(ProductVariant.product).join(Vendor)
             .where(Vendor.status == VendorStatus.approved).order_by(ProductVariant.sku)))
-        customer_ids = [u.id for u in buyers]
+        customer_ids = list(session.scalars(
+            select(User.id).where(User.role == Role.customer, User.email.like("customer%@example.com"))
+            .order_by(User.email)))
     for start in range(0, ORDERS, 50):
         with database.transaction(Domain.commerce) as session:
             for _ in range(start, min(start + 50, ORDERS)):
@@ -191,3 +202,7 @@ def seed_commerce(database: Database, echo: Callable[[str], None] = print) -> No
     with database.transaction(Domain.commerce) as session:
         b2b_seed.seed_b2b(session, echo)
 
+
+def seed_commerce(database: Database, echo: Callable[[str], None] = print) -> None:
+    seed_catalog(database, echo)
+    seed_orders(database, echo)

@@ -13,8 +13,28 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+DEFAULT_PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+DEFAULT_MEDIA_MAX_IMAGE_PIXELS = 16_000_000
+# Answers that are not pages (JSON, files) may load nothing and be framed by nobody.
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # `production` refuses to start with demo secrets or defaults (see `production_problems`).
+    environment: Literal["development", "test", "production"] = "development"
+    # Content-Security-Policy of HTML pages: scripts only from this app (no inline script); styles may be inline
+    # (tenant branding is set through CSS custom properties).
+    content_security_policy: str = DEFAULT_PAGE_CSP
+    # HSTS on answers over https (and on every answer when public_base_url is https).
+    hsts_max_age_seconds: int = Field(default=31_536_000, ge=0)
+    # Browser origins allowed to call the API cross-origin (CORS), e.g. ["https://shop.example.com"]. None by default.
+    cors_allowed_origins: list[str] = Field(default_factory=list)
 
     # One server for both domains, or one per domain. With none set, an embedded PostgreSQL
     # (pgserver) is started under `data_dir`.
@@ -47,16 +67,22 @@ class Settings(BaseSettings):
     idempotency_max_keys_per_client: int = Field(default=1000, gt=0)
     # Request bodies above this are refused (413) before anything reads them; uploads use media_max_bytes.
     max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    # Per worker process: workers x (pool size + 10 overflow) must stay under the server's max_connections.
     db_pool_size: int = 10
+    db_pool_recycle_seconds: int = Field(default=1800, gt=0)
     db_connect_timeout_seconds: int = 5
     log_level: str = "INFO"
     log_json: bool = True
+    # Observability: traces go over OTLP/HTTP to this collector (e.g. http://otel-collector:4318) when set;
+    # `/metrics` asks for `Authorization: Bearer <METRICS_TOKEN>` when that is set.
+    otel_exporter_otlp_endpoint: str | None = None
+    metrics_token: str | None = None
 
     # Content media: upload limit, and where files go (`local` under data_dir/media, or `s3`). Without S3 keys,
     # boto3's credential chain applies (environment, config files, container or instance role).
     media_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     # Decoded pixels an uploaded image may have (read from its header before decoding): 16 MP, e.g. 4096 x 4096.
-    media_max_image_pixels: int = Field(default=16_000_000, gt=0)
+    media_max_image_pixels: int = Field(default=DEFAULT_MEDIA_MAX_IMAGE_PIXELS, gt=0)
     storage_backend: Literal["local", "s3"] = "local"
     s3_endpoint_url: str | None = None
     s3_bucket: str | None = None
@@ -86,6 +112,17 @@ class Settings(BaseSettings):
     sync_drift_tolerance_seconds: int = Field(default=900, gt=0)
     dagster_host: str = "127.0.0.1"
 
+    # E-mail notifications (`marketplace notify`): through this SMTP server, or, with none, kept in the local
+    # mailbox (GET /admin/mailbox). Retries back off exponentially; the grace period lets transactions that
+    # began earlier commit before the notifier moves past their outbox position.
+    smtp_url: str | None = None
+    mail_from: str = "Marketplace <no-reply@marketplace.local>"
+    platform_name: str = "Marketplace"
+    notify_max_attempts: int = Field(default=8, ge=1, le=50)
+    notify_backoff_base_seconds: float = Field(default=30.0, gt=0)
+    notify_grace_seconds: float = Field(default=5.0, ge=0)
+    notify_poll_seconds: float = Field(default=0.5, gt=0)
+
     # Payments: `manual` (authorise now, an admin captures) or `stripe` (PaymentIntents, manual capture).
     payment_provider: Literal["manual", "stripe"] = "manual"
     stripe_api_key: str | None = None
@@ -107,6 +144,39 @@ class Settings(BaseSettings):
         for entry in value:
             ipaddress.ip_network(entry, strict=False)  # ValueError -> a settings error naming the entry
         return value
+
+
+DEMO_SECRETS = frozenset({"demo-password-123", "change-me", "secret", "test"})
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Why these settings may not run in production; empty when they may (or when not in production)."""
+    if settings.environment != "production":
+        return []
+    problems = []
+    if not (settings.database_url or settings.commerce_database_url):
+        problems.append("DATABASE_URL is not set (the embedded PostgreSQL is for development only)")
+    for name in ("secret_encryption_key", "sync_webhook_secret"):
+        value = getattr(settings, name)
+        if not value or value in DEMO_SECRETS:
+            problems.append(f"{name.upper()} must be set to a secret of your own (it is generated or a demo value)")
+    if not settings.public_base_url.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL must be https")
+    if any(origin == "*" for origin in settings.cors_allowed_origins):
+        problems.append("CORS_ALLOWED_ORIGINS may not be '*'")
+    if settings.payment_provider == "stripe" and (settings.stripe_api_key or "").startswith("sk_test_"):
+        problems.append("STRIPE_API_KEY is a test key")
+    return problems
+
+
+class InsecureSettings(RuntimeError):
+    """Production mode with demo secrets or development defaults: the process refuses to start."""
+
+
+def ensure_fit_for_environment(settings: Settings) -> None:
+    problems = production_problems(settings)
+    if problems:
+        raise InsecureSettings("Refusing to start in production: " + "; ".join(problems) + ".")
 
 
 @lru_cache

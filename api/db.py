@@ -144,16 +144,17 @@ class Database:
         import api.models  # noqa: F401
 
         self.urls = urls
-        connect_args: dict[str, Any] = {"connect_timeout": settings.db_connect_timeout_seconds}
-        self.commerce_engine: Engine = create_engine(
-            urls.commerce, pool_size=settings.db_pool_size, pool_pre_ping=True, connect_args=connect_args
-        )
+        # No ping before every checkout (a round trip per request): connections are recycled before a server
+        # or proxy would drop them idle, and a connection that died anyway fails its request with a 503.
+        pool: dict[str, Any] = {
+            "pool_size": settings.db_pool_size,
+            "pool_pre_ping": False,
+            "pool_recycle": settings.db_pool_recycle_seconds,
+            "connect_args": {"connect_timeout": settings.db_connect_timeout_seconds},
+        }
+        self.commerce_engine: Engine = create_engine(urls.commerce, **pool)
         self.content_engine: Engine = (
-            self.commerce_engine
-            if urls.shared
-            else create_engine(
-                urls.content, pool_size=settings.db_pool_size, pool_pre_ping=True, connect_args=connect_args
-            )
+            self.commerce_engine if urls.shared else create_engine(urls.content, **pool)
         )
         self.commerce_sessions = sessionmaker(self.commerce_engine, expire_on_commit=False)
         self.content_sessions = sessionmaker(self.content_engine, expire_on_commit=False)

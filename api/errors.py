@@ -10,8 +10,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.logs import current_request_id
@@ -203,9 +204,10 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         code = _STATUS_CODES.get(exc.status_code, ErrorCode.bad_request)
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(
-            exc.status_code, code, detail=detail, instance=request.url.path, headers=dict(exc.headers or {})
-        )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(sorted(allowed_methods(request)))
+        return problem_response(exc.status_code, code, detail=detail, instance=request.url.path, headers=headers)
 
     async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.error("database unavailable: %s", exc.__class__.__name__)
@@ -220,13 +222,42 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, app_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    async def unstorable_value(request: Request, exc: Exception) -> JSONResponse:
+        # A value the schema let through but the database cannot hold (a NUL character in text, a number
+        # beyond the column's range): the client's input, so 422, and the transaction was rolled back.
+        log.info("unstorable value: %s", exc.__class__.__name__)
+        return problem_response(
+            422,
+            ErrorCode.validation_failed,
+            detail="The request holds a value that cannot be stored (for example a NUL character in a text).",
+            instance=request.url.path,
+        )
+
     app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_exception_handler(DataError, unstorable_value)
     # Anything else is turned into a 500 problem by RequestContextMiddleware, which still knows the
     # request id; the stack trace goes to the log, never to the client.
 
 
-# Listed on every route in the OpenAPI document.
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}, "description": HTTPStatus(status).phrase}
-    for status in (400, 401, 403, 404, 409, 422, 429)
-}
+def allowed_methods(request: Request) -> set[str]:
+    """Every method of every route matching the request's path (Starlette names only the first route's, and
+    a path often has one route per method)."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        regex = getattr(context.route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path) and context.methods:
+            methods |= set(context.methods)
+    return methods
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for problem answers, for a route that has more than the common ones."""
+    return {
+        status: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}, "description": HTTPStatus(status).phrase}
+        for status in statuses
+    }
+
+
+# Listed on every route in the OpenAPI document (503: a database, or Dagster where a route launches a run, is
+# not reachable).
+PROBLEM_RESPONSES = problem_responses(400, 401, 403, 404, 409, 422, 429, 503)

@@ -1,4 +1,5 @@
-"""Structured JSON logs carrying the request id of the request being served."""
+"""Structured JSON logs carrying the request id of the request being served, the trace id of the current
+OpenTelemetry span (when tracing is on) and the Dagster run id (in runs)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from opentelemetry import trace
+
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+_run_id: ContextVar[str | None] = ContextVar("run_id", default=None)
 
 _STANDARD_ATTRS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
@@ -26,6 +30,26 @@ def reset_request_id(token: Any) -> None:
     _request_id.reset(token)
 
 
+_process_run_id: str | None = None
+
+
+def set_run_id(run_id: str | None) -> None:
+    """Name the Dagster run this process works for (a run's step process serves one run); log lines carry it
+    as `run_id`."""
+    global _process_run_id
+    _process_run_id = run_id
+    _run_id.set(run_id)
+
+
+def current_run_id() -> str | None:
+    return _run_id.get() or _process_run_id
+
+
+def current_trace_id() -> str | None:
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -34,7 +58,11 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": current_request_id(),
+            "trace_id": current_trace_id(),
         }
+        run_id = current_run_id()
+        if run_id is not None:
+            entry["run_id"] = run_id
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 entry[key] = value

@@ -26,6 +26,7 @@ from api.customers.models import Address
 from api.db import CommerceBase, ContentBase
 from api.idempotency.models import IdempotencyRecord
 from api.inventory.models import InventoryLevel, Reservation
+from api.notifications.models import Notification, NotificationOptOut, NotifierCursor, UserToken
 from api.orders.models import Order, OrderLineItem, VendorOrder
 from api.outbox.models import CommerceOutboxEvent, ContentOutboxEvent
 from api.payments.models import Payment, Refund, StripeWebhookEvent
@@ -72,6 +73,9 @@ __all__ = [
     "InventoryLevel",
     "Media",
     "NavigationMenu",
+    "Notification",
+    "NotificationOptOut",
+    "NotifierCursor",
     "Order",
     "OrderLineItem",
     "OrderRecord",
@@ -95,6 +99,7 @@ __all__ = [
     "StripeWebhookEvent",
     "Tenant",
     "User",
+    "UserToken",
     "VariantPrice",
     "Vendor",
     "VendorOrder",

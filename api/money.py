@@ -15,34 +15,15 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Annotated
 
+from iso4217 import Currency
 from pydantic import AfterValidator, StringConstraints
 
 ROUNDING = ROUND_HALF_EVEN
 
-# Active ISO 4217 codes. Minor-unit exponent 2 unless listed in _EXPONENTS.
-ISO_4217 = frozenset(
-    (
-        "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT", "BGN", "BHD",
-        "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY",
-        "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP",
-        "GBP", "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR",
-        "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT",
-        "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR",
-        "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK",
-        "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD",
-        "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY",
-        "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "UYU", "UZS", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XOF",
-        "XPF", "YER", "ZAR", "ZMW", "ZWL",
-    )
-)
-_EXPONENTS = {
-    **dict.fromkeys(
-        ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF",
-         "XPF"),
-        0,
-    ),
-    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
-}
+# ISO 4217 codes and their minor-unit exponents, from the maintained `iso4217` package (the ISO list as
+# published; funds and metals without minor units are left out).
+_EXPONENTS: dict[str, int] = {c.code: c.exponent for c in Currency if c.exponent is not None}
+ISO_4217 = frozenset(_EXPONENTS)
 
 
 def is_currency(code: str) -> bool:
@@ -51,7 +32,10 @@ def is_currency(code: str) -> bool:
 
 def exponent(currency: str) -> int:
     """Digits after the decimal point of `currency` (2 for EUR: 1999 minor units are 19.99)."""
-    return _EXPONENTS.get(currency, 2)
+    try:
+        return _EXPONENTS[currency]
+    except KeyError:
+        raise ValueError(f"'{currency}' is not an ISO 4217 currency code") from None
 
 
 def to_decimal(amount: int, currency: str) -> Decimal:

@@ -15,8 +15,8 @@ from api.auth.actor import Actor, ActorKind
 from api.auth.models import ApiKey, ApiKeyKind, Role, User
 from api.auth.scopes import ROLE_SCOPES
 from api.catalog.models import Product
-from api.commerce_seed import seed_commerce
-from api.config import Settings
+from api.commerce_seed import seed_catalog, seed_orders
+from api.config import InsecureSettings, Settings
 from api.content.seed import seed_content, seed_product_content
 from api.db import Database, Domain
 from api.sync import runner as sync_runner
@@ -56,7 +56,8 @@ def ensure_publishable_key(session: Session, credentials_file: Path) -> str:
 
 def seed_content_and_sync(database: Database, settings: Settings, echo: Callable[[str], None] = print) -> None:
     """Branded tenants, pages, posts, menus, categories and product content for the demo vendors, the
-    internal sync subscriptions, and a first full sync of both stores through the sync mapping."""
+    internal sync subscriptions, and a first full sync of vendors, products and content links through the
+    sync mapping."""
     with database.transaction(Domain.commerce) as session:
         products = [
             {"id": p.id, "vendor_id": p.vendor_id, "title": p.title, "handle": p.handle, "status": p.status}
@@ -74,24 +75,40 @@ def seed_content_and_sync(database: Database, settings: Settings, echo: Callable
     reports = [
         sync_runner.sync_vendors(database, full=True),
         sync_runner.sync_products(database, full=True),
-        sync_runner.sync_orders(database, full=True),
         sync_runner.sync_content_links(database, full=True),
     ]
     echo("first sync: " + ", ".join(f"{r.name} {r.applied}/{r.scanned} applied" for r in reports))
 
 
-def seed(database: Database, settings: Settings) -> DemoCredentials:
+def seed_foundation(database: Database, settings: Settings, echo: Callable[[str], None] = print) -> DemoCredentials:
+    """Users, the storefront key, the catalog and the content: enough for the store, the pages and the
+    portals to answer. The order history comes after (`seed_history`)."""
+    if settings.environment == "production":
+        raise InsecureSettings("Demo data (users with a published demo password) is never seeded in production.")
     data_dir = settings.data_dir
     credentials_file = data_dir / "demo-credentials.json"
     with database.transaction(Domain.commerce) as session:
         admin = ensure_user(session, "admin@example.com", Role.admin, "Platform Admin")
         finance = ensure_user(session, "finance@example.com", Role.finance, "Finance Team")
         publishable = ensure_publishable_key(session, credentials_file)
-    seed_commerce(database)
-    seed_content_and_sync(database, settings)
+    seed_catalog(database, echo)
+    seed_content_and_sync(database, settings, echo)
     credentials = DemoCredentials(
         admin_email=admin.email, finance_email=finance.email, password=DEMO_PASSWORD, publishable_key=publishable
     )
     data_dir.mkdir(parents=True, exist_ok=True)
     credentials_file.write_text(json.dumps(asdict(credentials), indent=2))
+    return credentials
+
+
+def seed_history(database: Database, echo: Callable[[str], None] = print) -> None:
+    """The order history, B2B companies and quotes, and their sync to the content store."""
+    seed_orders(database, echo)
+    report = sync_runner.sync_orders(database, full=True)
+    echo(f"order sync: {report.applied}/{report.scanned} applied")
+
+
+def seed(database: Database, settings: Settings, echo: Callable[[str], None] = print) -> DemoCredentials:
+    credentials = seed_foundation(database, settings, echo)
+    seed_history(database, echo)
     return credentials

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from api.config import Settings
 from api.errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
 
 CODE_LOCATION = "marketplace"
 
@@ -34,5 +37,8 @@ def launch_job(
             asset_selection=[list(key) for key in asset_selection] if asset_selection else None,
         )
     except Exception as exc:  # DagsterGraphQLClientError, or the webserver not answering at all
-        raise ServiceUnavailable(f"Dagster did not accept the run: {exc.__class__.__name__}: {exc}"[:500]) from exc
+        # The client's message can quote the GraphQL query and the server's internals: the log keeps it,
+        # the caller learns only that Dagster is unavailable.
+        log.warning("dagster launch of %s failed: %s: %s", job_name, exc.__class__.__name__, exc)
+        raise ServiceUnavailable("Dagster is not reachable or did not accept the run; try again shortly.") from exc
     return run_id

@@ -6,12 +6,13 @@ import os
 import sys
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
 from dagster_dbt import DbtCliResource, DbtProject
 from pydantic import PrivateAttr
 
 from api.config import PROJECT_ROOT, get_settings
 from api.db import Database, DatabaseUrls, libpq_params, resolve_urls
+from api.logs import set_run_id
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -34,6 +35,13 @@ class StoresResource(ConfigurableResource):
     commerce_url: str = ""
     content_url: str = ""
     _database: Database | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        # Every run touches the stores: from here on, this process's log lines carry the Dagster run id.
+        set_run_id(context.run_id)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        set_run_id(None)
 
     @property
     def urls(self) -> DatabaseUrls:

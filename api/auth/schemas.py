@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from api.auth import passwords
 from api.auth.models import ApiKeyKind, Role
 from api.auth.scopes import Scope
 
@@ -45,7 +46,7 @@ class ActorOut(BaseModel):
 
 class StaffUserIn(BaseModel):
     email: EmailStr
-    password: str = Field(min_length=10, max_length=200)
+    password: str = Field(min_length=passwords.MIN_LENGTH, max_length=passwords.MAX_LENGTH)
     full_name: str | None = Field(default=None, max_length=200)
     role: Role = Field(description="admin or finance")
 

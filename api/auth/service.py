@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.auth import passwords
 from api.auth.actor import Actor, ActorKind
 from api.auth.models import ApiKey, ApiKeyKind, AuthToken, Role, User
 from api.auth.scopes import (
@@ -81,6 +82,7 @@ def create_user(
     company_id: str | None = None,
     company_role: str | None = None,
 ) -> User:
+    passwords.check(password, email)
     user = User(
         email=normalize_email(email),
         password_hash=hash_password(password),
@@ -111,6 +113,15 @@ def login(session: Session, email: str, password: str, ttl_seconds: int) -> tupl
     session.add(token)
     session.flush()
     return raw, token, user
+
+
+def reauthenticate(session: Session, actor: Actor, password: str | None) -> None:
+    """For changes that need a fresh proof of identity: 403 unless `password` is the calling user's own."""
+    user = session.get(User, actor.id) if actor.kind is ActorKind.user and actor.id else None
+    if user is None or not password or not _password_matches(user.password_hash, password):
+        raise Forbidden(
+            "This change needs your current password (`current_password`).", reauthentication_required=True
+        )
 
 
 def logout(session: Session, raw_token: str) -> None:

@@ -24,6 +24,8 @@ from api.carts.schemas import (
 from api.companies.models import CompanyApproval
 from api.companies.schemas import ApprovalOut
 from api.deps import AppSettings, CommerceSession, require
+from api.errors import AppError
+from api.observability.metrics import record_checkout
 from api.orders import service as orders
 from api.orders.schemas import OrderOut
 from api.payments import service as payments
@@ -101,7 +103,12 @@ def complete_cart(
     body: Annotated[CompleteIn | None, Body()] = None,
 ) -> Any:
     provider = payments.provider_for(settings)
-    result = service.complete(session, provider, cart_id, actor, body.payment_method if body else None)
+    try:
+        result = service.complete(session, provider, cart_id, actor, body.payment_method if body else None)
+    except AppError as exc:
+        record_checkout(exc.code.value)
+        raise
+    record_checkout("approval_required" if isinstance(result, CompanyApproval) else "completed")
     if isinstance(result, CompanyApproval):
         return JSONResponse(ApprovalOut.model_validate(result).model_dump(mode="json"), status_code=202)
     return orders.view(result)

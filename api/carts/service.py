@@ -434,10 +434,12 @@ def complete(
 
 
 def complete_approved(
-    session: Session, provider: PaymentProvider, actor: Actor, approval_id: str, note: str | None
+    session: Session, provider: PaymentProvider, actor: Actor, approval_id: str, note: str | None,
+    *, platform: bool = False,
 ) -> CompanyApproval:
-    """An approver approves a company order: it is placed through the same checkout as any other."""
-    approval = companies.decide(session, actor, approval_id, ApprovalStatus.approved, note)
+    """An approver (or, over the credit limit, the platform) approves a company order: it is placed through the
+    same checkout as any other, the credit re-checked under the company row lock (`companies.decide`)."""
+    approval = companies.decide(session, actor, approval_id, ApprovalStatus.approved, note, platform=platform)
     cart = session.scalar(select(Cart).where(Cart.id == approval.cart_id).with_for_update(of=Cart))
     if cart is None or cart.status != CartStatus.open:
         raise Conflict("The cart of this request is no longer open.")

@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 from api.audit import service as audit
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
-from api.commission_runs import service
+from api.commission_runs import lineage, service
 from api.commission_runs.models import RunStatus
 from api.commission_runs.schemas import (
     BatchOut,
     CalculateIn,
     CalculateOut,
+    LineageOut,
     ReopenIn,
     RunDetailOut,
     RunOut,
@@ -24,6 +25,7 @@ from api.commission_runs.schemas import (
 )
 from api.commissions.schemas import CommissionLineOut
 from api.deps import AppSettings, CommerceSession, require
+from api.money import CurrencyCode
 from api.pagination import Limit, Offset, Page
 from api.payouts.routes import provider_for
 
@@ -91,6 +93,19 @@ def reopen_run(run_id: RunId, body: ReopenIn, session: CommerceSession, actor: F
                  {"period_start": run.period_start.isoformat(), "period_end": run.period_end.isoformat(),
                   "reason": body.reason})
     return RunOut.model_validate(run)
+
+
+@runs.get("/runs/{run_id}/lineage", response_model=LineageOut,
+          summary="What makes up a run's totals (or one statement line: vendor_id and currency): commission lines, "
+          "order lines, rule versions, refunds")
+def run_lineage(
+    run_id: RunId,
+    session: CommerceSession,
+    _: FinanceReader,
+    vendor_id: Annotated[str | None, Query(pattern=r"^vend_[a-z0-9]{1,35}$")] = None,
+    currency: CurrencyCode | None = None,
+) -> LineageOut:
+    return LineageOut.model_validate(lineage.run_lineage(session, run_id, vendor_id, currency))
 
 
 @runs.post(

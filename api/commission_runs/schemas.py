@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.commissions.schemas import CommissionLineOut
 
 
 class RunTotal(BaseModel):
@@ -130,3 +133,58 @@ class BatchOut(BaseModel):
     approved_by: str | None
     paid_at: datetime | None
     payouts: list[dict[str, Any]] = Field(default_factory=list, description="Each payout's id, status and amount.")
+
+
+class LineageOrderLine(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    vendor_order_id: str
+    product_id: str
+    title: str
+    sku: str
+    quantity: int
+    unit_price: int
+    subtotal: int
+
+
+class LineageRule(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    scope: str
+    vendor_id: str | None
+    category_id: str | None
+    rate: Decimal
+    fixed_fees: dict[str, int]
+    valid_from: datetime
+    valid_to: datetime | None
+    previous_version_id: str | None
+
+
+class LineageRefund(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    order_id: str
+    amount: int
+    reason: str | None
+    allocations: dict[str, int]
+    created_at: datetime
+
+
+class LineageOut(BaseModel):
+    """What makes up a run total (a statement line) or a payout (`api.commission_runs.lineage`)."""
+
+    subject: str = Field(description="commission_run or payout.")
+    id: str
+    vendor_id: str | None
+    currency_code: str | None
+    amount: int | None = Field(default=None, description="The payout's amount.")
+    status: str | None = None
+    totals: dict[str, int] = Field(description="Sums over the commission lines listed.")
+    commission_lines: list[CommissionLineOut]
+    order_lines: list[LineageOrderLine]
+    rules: list[LineageRule] = Field(description="The rule versions the lines were priced with.")
+    refunds: list[LineageRefund]

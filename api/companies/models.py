@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -94,6 +94,8 @@ class CompanyApproval(CommerceBase):
     amount: Mapped[int] = mapped_column(BigInteger)
     currency_code: Mapped[str] = mapped_column(String(3))
     reasons: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    # Over the company's credit limit: only a platform admin (finance) may approve, never the company itself.
+    needs_platform: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     payment_method: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(20), default=ApprovalStatus.pending, index=True)
     decided_by: Mapped[str | None] = mapped_column(String(40))

@@ -30,6 +30,9 @@ from api.payments import service as payments
 
 store = APIRouter(prefix="/store/company", tags=["companies"])
 admin = APIRouter(prefix="/admin/companies", tags=["companies"])
+platform_approvals = APIRouter(prefix="/admin/company-approvals", tags=["companies"])
+FinanceReader = Annotated[Actor, Depends(require(Scope.finance_read))]
+FinanceWriter = Annotated[Actor, Depends(require(Scope.finance_write))]
 
 Customer = Annotated[Actor, Depends(require(Scope.customer))]
 AdminReader = Annotated[Actor, Depends(require(Scope.admin_read))]
@@ -179,3 +182,47 @@ def _transition_route(action: str, target: CompanyStatus, summary: str) -> None:
 _transition_route("approve", CompanyStatus.approved, "Approve a pending (or reinstate a suspended) company")
 _transition_route("reject", CompanyStatus.rejected, "Reject a pending company")
 _transition_route("suspend", CompanyStatus.suspended, "Suspend an approved company")
+
+
+# ---- the platform's side of company approvals (over the credit limit) ------------------------------------
+
+
+@platform_approvals.get("", response_model=Page[ApprovalOut], summary="Company approval requests")
+def list_platform_approvals(
+    session: CommerceSession, _: FinanceReader, needs_platform: bool | None = None,
+    status: ApprovalStatus | None = None, limit: Limit = 50, offset: Offset = 0,
+) -> Page[ApprovalOut]:
+    statement = select(CompanyApproval)
+    if needs_platform is not None:
+        statement = statement.where(CompanyApproval.needs_platform == needs_platform)
+    if status is not None:
+        statement = statement.where(CompanyApproval.status == status)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    rows = session.scalars(
+        statement.order_by(CompanyApproval.created_at.desc(), CompanyApproval.id).limit(limit).offset(offset)
+    )
+    return Page(items=[ApprovalOut.model_validate(a) for a in rows], total=total, limit=limit, offset=offset)
+
+
+@platform_approvals.post("/{approval_id}/approve", response_model=ApprovalOut,
+                         summary="Approve a company order as the platform (e.g. over its credit limit)")
+def platform_approve(
+    approval_id: ApprovalId, session: CommerceSession, settings: AppSettings, actor: FinanceWriter,
+    body: Decision = None,
+) -> ApprovalOut:
+    approval = carts.complete_approved(session, payments.provider_for(settings), actor, approval_id,
+                                       body.note if body else None, platform=True)
+    audit.record(session, actor, "company.approval_approved_by_platform", "company_approval", approval.id,
+                 {"order_id": approval.order_id, "amount": approval.amount})
+    return ApprovalOut.model_validate(approval)
+
+
+@platform_approvals.post("/{approval_id}/reject", response_model=ApprovalOut,
+                         summary="Reject a company order as the platform")
+def platform_reject(
+    approval_id: ApprovalId, session: CommerceSession, actor: FinanceWriter, body: Decision = None
+) -> ApprovalOut:
+    approval = service.decide(session, actor, approval_id, ApprovalStatus.rejected, body.note if body else None,
+                              platform=True)
+    audit.record(session, actor, "company.approval_rejected_by_platform", "company_approval", approval.id)
+    return ApprovalOut.model_validate(approval)

@@ -5,6 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from api.auth import passwords
 from api.catalog.schemas import Amount
 from api.companies.models import ApprovalStatus, CompanyRole, CompanyStatus
 from api.customers.schemas import AddressIn
@@ -57,7 +58,7 @@ class EmployeeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: EmailStr
-    password: str = Field(min_length=10, max_length=200)
+    password: str = Field(min_length=passwords.MIN_LENGTH, max_length=passwords.MAX_LENGTH)
     full_name: str | None = Field(default=None, max_length=200)
     role: CompanyRole
     spending_limit: int | None = Limit
@@ -94,6 +95,7 @@ class ApprovalOut(BaseModel):
     amount: int
     currency_code: str
     reasons: list[str]
+    needs_platform: bool = Field(description="Over the credit limit: only a platform admin may approve.")
     status: ApprovalStatus
     decided_by: str | None
     decided_at: datetime | None

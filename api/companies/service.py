@@ -8,7 +8,12 @@
   minus company orders authorised and not yet captured), or in another currency than the company's. The cart
   then stays open and completing it answers 202 with the approval request; an approver or company admin
   (never the requester) approves it, which places the order through the normal checkout, or rejects it.
-  Credit checks lock the company row, so concurrent checkouts cannot both spend the same credit.
+- Over the credit limit the platform set, the company cannot approve its own order: the request
+  (`needs_platform`) waits for a platform admin or finance (`/admin/company-approvals/{id}/approve`), whose
+  approval is the platform's decision to extend that credit. Every approval re-checks the credit under the
+  company row lock (`SELECT ... FOR UPDATE`), as checkout does, so concurrent checkouts and approvals never
+  both spend the same credit: a company approval that would now go over the limit answers 409 and the request
+  passes to the platform.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from api.companies.models import (
 from api.companies.schemas import CompanyAdminUpdate, CompanyRegisterIn, EmployeeIn, EmployeeOut, EmployeeUpdate
 from api.errors import Conflict, Forbidden, NotFound
 from api.orders.models import Order, PaymentStatus
+from api.outbox import service as outbox
+from api.outbox.models import CommerceOutboxEvent
 
 APPROVERS = (CompanyRole.admin, CompanyRole.approver)
 
@@ -104,7 +111,12 @@ def register(session: Session, actor: Actor, body: CompanyRegisterIn) -> Company
     session.add(CompanyEmployee(user_id=user.id, company_id=company.id, spending_limit=None))
     session.flush()
     session.refresh(company)
+    _emit(session, "company.registered", company.id, {"name": company.name, "registered_by": user.id})
     return company
+
+
+def _emit(session: Session, topic: str, company_id: str, payload: dict[str, object]) -> None:
+    outbox.record(session, CommerceOutboxEvent, topic, "company", company_id, {"company_id": company_id, **payload})
 
 
 def list_companies(
@@ -124,6 +136,7 @@ def change_status(session: Session, company_id: str, target: CompanyStatus) -> C
     company.version += 1
     session.flush()
     session.refresh(company)
+    _emit(session, f"company.{company.status}", company.id, {"name": company.name, "status": company.status})
     return company
 
 
@@ -249,10 +262,18 @@ def approval_reasons(session: Session, company: Company, actor: Actor, total: in
     limit = spending_limit(session, actor.id)
     if limit is not None and total > limit:
         reasons.append(f"The total {total} is over your spending limit {limit}.")
-    remaining = company.credit_limit - credit_used(session, company.id)
+    remaining = remaining_credit(session, company)
     if total > remaining:
-        reasons.append(f"The total {total} is over the company's remaining credit {remaining}.")
+        reasons.append(f"{OVER_CREDIT} {total} is over the company's remaining credit {remaining}.")
     return reasons
+
+
+OVER_CREDIT = "Over the credit limit: the total"
+
+
+def remaining_credit(session: Session, company: Company) -> int:
+    """The credit limit the platform set minus what the company owes (call with the company row locked)."""
+    return company.credit_limit - credit_used(session, company.id)
 
 
 def pending_approval(session: Session, cart_id: str) -> CompanyApproval | None:
@@ -271,10 +292,15 @@ def request_approval(
     approval = CompanyApproval(
         company_id=company.id, cart_id=cart_id, requested_by=actor.id, amount=total, currency_code=currency,
         reasons=reasons, payment_method=payment_method, status=ApprovalStatus.pending,
+        needs_platform=any(r.startswith(OVER_CREDIT) for r in reasons),
     )
     session.add(approval)
     session.flush()
     session.refresh(approval)
+    _emit(session, "company.approval_requested", company.id, {
+        "approval_id": approval.id, "requested_by": actor.id, "amount": total, "currency_code": currency,
+        "reasons": reasons,
+    })
     return approval
 
 
@@ -289,13 +315,27 @@ def get_approval(session: Session, actor: Actor, approval_id: str, *, for_update
 
 
 def decide(
-    session: Session, actor: Actor, approval_id: str, target: ApprovalStatus, note: str | None
+    session: Session, actor: Actor, approval_id: str, target: ApprovalStatus, note: str | None,
+    *, platform: bool = False,
 ) -> CompanyApproval:
-    """Approve or reject a pending request: an approver or company admin other than the requester."""
-    require_role(actor, *APPROVERS)
-    approval = get_approval(session, actor, approval_id, for_update=True)
-    if approval.requested_by == actor.id:
-        raise Forbidden("Another approver must decide on your own request.")
+    """Approve or reject a pending request: an approver or company admin other than the requester, or (with
+    `platform`, for routes only platform admins and finance reach) the platform. Approving locks the company
+    row and re-checks its credit: over the limit only the platform approves (409 for the company)."""
+    if platform:
+        approval = session.scalar(select(CompanyApproval).where(CompanyApproval.id == approval_id).with_for_update())
+        if approval is None:
+            raise NotFound("No such approval request.")
+    else:
+        require_role(actor, *APPROVERS)
+        approval = get_approval(session, actor, approval_id, for_update=True)
+        if approval.requested_by == actor.id:
+            raise Forbidden("Another approver must decide on your own request.")
+    company = get_company(session, approval.company_id, for_update=True)
+    if target == ApprovalStatus.approved and not platform and (
+        approval.needs_platform or approval.amount > remaining_credit(session, company)
+    ):
+        raise Conflict("The order is over the company's credit limit: a platform admin must approve it.",
+                       remaining_credit=remaining_credit(session, company))
     approval.status = APPROVAL_STATUS.transition(approval.status, target)
     approval.decided_by, approval.decided_at, approval.note = actor.id, utcnow(), note
     session.flush()

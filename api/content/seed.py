@@ -62,7 +62,8 @@ def _image(session: Session, storage: Storage, settings: Settings, name: str, co
     if existing is not None:
         return existing
     row = media.upload(session, SYSTEM, storage, filename=filename, data=_picture(name, color),
-                       alt=f"{name} illustration", tenant_id=tenant_id, max_bytes=settings.media_max_bytes)
+                       alt=f"{name} illustration", tenant_id=tenant_id, max_bytes=settings.media_max_bytes,
+                       max_pixels=settings.media_max_image_pixels)
     return row.id
 
 

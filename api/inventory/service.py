@@ -3,9 +3,10 @@ concurrent checkouts serialise on the rows they share, never deadlock, and can n
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from api.catalog.models import ProductVariant
@@ -74,15 +75,59 @@ def set_stocked(session: Session, variant_id: str, stocked: int) -> InventoryLev
 
 def reserve(session: Session, lines: Iterable[tuple[str, str, int]]) -> None:
     """Hold `quantity` of each `(variant_id, vendor_order_id, quantity)`, all or nothing (the caller's
-    transaction rolls back on `OutOfStock`)."""
-    for variant_id, vendor_order_id, quantity in sorted(lines):
-        available = InventoryLevel.stocked_quantity - InventoryLevel.reserved_quantity >= quantity
-        if not _apply(
-            session, variant_id, available, reserved_quantity=InventoryLevel.reserved_quantity + quantity
-        ):
+    transaction rolls back on `OutOfStock`). Three round trips whatever the number of lines: the stock rows
+    locked in primary-key order (so concurrent checkouts queue on the rows they share and never deadlock)
+    and checked, one UPDATE of them all, then the reservations and their outbox events in one flush."""
+    lines = sorted(lines)
+    wanted: dict[str, int] = defaultdict(int)
+    for variant_id, _, quantity in lines:
+        wanted[variant_id] += quantity
+    locked = {
+        row.variant_id: row
+        for row in session.execute(
+            select(InventoryLevel.variant_id, InventoryLevel.stocked_quantity, InventoryLevel.reserved_quantity,
+                   ProductVariant.sku, ProductVariant.product_id)
+            .join(ProductVariant, ProductVariant.id == InventoryLevel.variant_id)
+            .where(InventoryLevel.variant_id.in_(wanted))
+            .order_by(InventoryLevel.variant_id)
+            .with_for_update(of=InventoryLevel)
+        )
+    }
+    for variant_id, quantity in wanted.items():
+        current = locked.get(variant_id)
+        if current is None or current.stocked_quantity - current.reserved_quantity < quantity:
             raise OutOfStock("Not enough stock left for an item in the cart.", variant_id=variant_id)
-        session.add(Reservation(variant_id=variant_id, vendor_order_id=vendor_order_id, quantity=quantity))
-        _changed(session, variant_id)
+    updated = session.execute(
+        update(InventoryLevel)
+        .where(InventoryLevel.variant_id.in_(wanted))
+        .values(
+            reserved_quantity=InventoryLevel.reserved_quantity + case(dict(wanted), value=InventoryLevel.variant_id),
+            version=InventoryLevel.version + 1,
+            updated_at=func.now(),
+        )
+        .returning(InventoryLevel.variant_id, InventoryLevel.stocked_quantity, InventoryLevel.reserved_quantity,
+                   InventoryLevel.version, InventoryLevel.updated_at)
+        .execution_options(synchronize_session=False)
+    ).all()
+    session.add_all(
+        Reservation(variant_id=variant_id, vendor_order_id=vendor_order_id, quantity=quantity)
+        for variant_id, vendor_order_id, quantity in lines
+    )
+    for row in sorted(updated, key=lambda r: r.variant_id):
+        level = InventoryLevelOut(
+            variant_id=row.variant_id,
+            sku=locked[row.variant_id].sku,
+            product_id=locked[row.variant_id].product_id,
+            stocked_quantity=row.stocked_quantity,
+            reserved_quantity=row.reserved_quantity,
+            available_quantity=row.stocked_quantity - row.reserved_quantity,
+            version=row.version,
+            updated_at=row.updated_at,
+        )
+        outbox.record(
+            session, CommerceOutboxEvent, "inventory.updated", "inventory", row.variant_id,
+            level.model_dump(mode="json"),
+        )
 
 
 def _settle(session: Session, vendor_order_id: str, *, consume: bool) -> None:

@@ -334,7 +334,7 @@ def refund(session: Session, provider: PaymentProvider, order_id: str, body: Ref
         body.vendor_order_id,
     )
     commissions.record_refund(session, order, record)
-    emit(session, "order.updated", order)
+    emit(session, "order.refunded", order)
     return order, record
 
 

@@ -82,7 +82,7 @@ def capture(provider: PaymentProvider, order: Order) -> int:
     payment = _payment(order)
     amount = sum(vo.total for vo in order.vendor_orders if vo.status != VendorOrderStatus.canceled)
     try:
-        provider.capture(payment.provider_reference, amount)
+        provider.capture(payment.provider_reference, amount, payment.currency_code)
     except PaymentError as exc:
         raise provider_error(exc) from exc
     return book_capture(order)
@@ -115,7 +115,7 @@ def refund(
     )
     order.payment_status = PAYMENT_STATUS.transition(order.payment_status, target)
     try:
-        reference = provider.refund(payment.provider_reference, amount)
+        reference = provider.refund(payment.provider_reference, amount, payment.currency_code)
     except PaymentError as exc:
         raise provider_error(exc) from exc
     payment.refunded_amount += amount
@@ -128,6 +128,7 @@ def refund(
         reason=reason,
         allocations={k: v for k, v in allocations.items() if v},
         provider_reference=reference,
+        created_at=utcnow(),
     )
     session.add(refund)
     order.refunds.append(refund)

@@ -7,6 +7,8 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 from api.audit import service as audit
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
+from api.commission_runs import lineage
+from api.commission_runs.schemas import LineageOut
 from api.deps import AppSettings, CommerceSession, require
 from api.errors import ServiceUnavailable
 from api.pagination import Limit, Offset, Page
@@ -47,6 +49,12 @@ def list_payouts(
 @admin.get("/{payout_id}", response_model=PayoutOut, summary="Get a payout")
 def get_payout(payout_id: PayoutId, session: CommerceSession, _: FinanceReader) -> PayoutOut:
     return PayoutOut.model_validate(service.get_payout(session, payout_id))
+
+
+@admin.get("/{payout_id}/lineage", response_model=LineageOut,
+           summary="What makes up a payout: commission lines, order lines, rule versions, refunds")
+def payout_lineage(payout_id: PayoutId, session: CommerceSession, _: FinanceReader) -> LineageOut:
+    return LineageOut.model_validate(lineage.payout_lineage(session, payout_id))
 
 
 @admin.post("/{payout_id}/approve", response_model=PayoutOut, summary="Approve and pay a requested payout")

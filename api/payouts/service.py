@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from api.clock import utcnow
 from api.config import get_settings
 from api.errors import FieldError, NotFound, ValidationFailed
+from api.outbox import service as outbox
+from api.outbox.models import CommerceOutboxEvent
 from api.payouts import balance as balances
 from api.payouts.models import PAYOUT_STATUS, Payout, PayoutStatus
 from api.vendors import service as vendors
@@ -123,6 +125,10 @@ def approve(session: Session, provider: PayoutProvider, payout_id: str, decided_
     else:
         payout.status = PAYOUT_STATUS.transition(payout.status, PayoutStatus.paid)
         payout.paid_at = utcnow()
+        outbox.record(session, CommerceOutboxEvent, "payout.paid", "payout", payout.id, {
+            "payout_id": payout.id, "vendor_id": payout.vendor_id, "amount": payout.amount,
+            "currency_code": payout.currency_code, "reference": payout.provider_reference,
+        })
     session.flush()
     return payout
 

@@ -15,6 +15,8 @@ from api.carts.schemas import CartIn
 from api.catalog import service as catalog
 from api.clock import utcnow
 from api.errors import FieldError, NotFound, ValidationFailed
+from api.outbox import service as outbox
+from api.outbox.models import CommerceOutboxEvent
 from api.quotes.models import QUOTE_STATUS, Quote, QuoteItem, QuoteStatus
 from api.quotes.schemas import QuoteIn, QuoteOut, QuoteResponseIn
 from api.regions.models import Region
@@ -105,7 +107,16 @@ def request_quote(session: Session, actor: Actor, body: QuoteIn) -> Quote:
     session.add(quote)
     session.flush()
     session.refresh(quote)
+    _emit(session, "quote.requested", quote)
     return quote
+
+
+def _emit(session: Session, topic: str, quote: Quote) -> None:
+    outbox.record(session, CommerceOutboxEvent, topic, "quote", quote.id, {
+        "quote_id": quote.id, "customer_id": quote.customer_id, "status": quote.status,
+        "vendor_ids": sorted({item.vendor_id for item in quote.items}), "currency_code": quote.currency_code,
+        "expires_at": quote.expires_at.isoformat() if quote.expires_at else None,
+    })
 
 
 def respond(session: Session, quote: Quote, body: QuoteResponseIn, responder: str | None) -> Quote:
@@ -124,6 +135,7 @@ def respond(session: Session, quote: Quote, body: QuoteResponseIn, responder: st
     quote.responded_by, quote.responded_at = responder, utcnow()
     quote.version += 1
     session.flush()
+    _emit(session, "quote.responded", quote)
     return quote
 
 

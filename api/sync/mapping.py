@@ -3,7 +3,7 @@ repair of drifted records) turns records into the other side's records here, and
 
 commerce -> content
     product  -> product content metadata (title, handle, thumbnail, price summary, status)
-    order    -> order record (number, customer email, total, currency, vendors, status)
+    order    -> order record (number, customer id and email, total, currency, vendors, status)
     vendor   -> tenant (created as draft; active while the vendor is approved; suspended with it)
 content -> commerce (`content_links`)
     tenant.configured        -> the vendor's storefront settings and branding
@@ -87,6 +87,7 @@ def order_to_record(order: Mapping[str, Any]) -> CommerceOrder:
         {
             "orderId": order["id"],
             "number": f"#{order['display_id']}",
+            "customerId": order.get("customer_id"),
             "customerEmail": order.get("email"),
             "total": order["total"],
             "currency": order["currency_code"].upper(),

@@ -37,7 +37,7 @@ from api.quotes.schemas import QuoteOut, QuoteResponseIn
 from api.vendor_portal import scope, service
 from api.vendor_portal.schemas import PortalVendorOrderOut, TimelineEntryOut
 from api.vendors import service as vendors
-from api.vendors.schemas import VendorOut, VendorProfileUpdate
+from api.vendors.schemas import VendorOut, VendorSelfUpdate
 from api.volume_pricing import service as volume_pricing
 from api.volume_pricing.schemas import TierIn, TierOut, TierUpdate
 
@@ -63,11 +63,20 @@ def me(session: CommerceSession, actor: VendorReader) -> VendorOut:
     return VendorOut.model_validate(vendors.get_vendor(session, scope.vendor_id_of(actor)))
 
 
-@router.patch("/me", response_model=VendorOut, summary="Change your name, email, currency or payout account")
-def update_me(body: VendorProfileUpdate, session: CommerceSession, actor: VendorWriter) -> VendorOut:
-    vendor = vendors.update_vendor(session, scope.vendor_id_of(actor), body)
-    audit.record(session, actor, "vendor.updated", "vendor", vendor.id, body.model_dump(mode="json",
-                                                                                      exclude_unset=True))
+@router.patch(
+    "/me",
+    response_model=VendorOut,
+    summary="Change your name, email, currency or payout account",
+    description="A new `stripe_account_id` needs `current_password`, is refused while the vendor is suspended, "
+    "and is audited and notified.",
+)
+def update_me(body: VendorSelfUpdate, session: CommerceSession, actor: VendorWriter) -> VendorOut:
+    vendor, account_changed = vendors.update_own_profile(session, actor, scope.vendor_id_of(actor), body)
+    changes = body.model_dump(mode="json", exclude_unset=True, exclude={"current_password"})
+    audit.record(session, actor, "vendor.updated", "vendor", vendor.id, changes)
+    if account_changed:
+        audit.record(session, actor, "vendor.payout_account_changed", "vendor", vendor.id,
+                     {"stripe_account_id": vendor.stripe_account_id})
     return VendorOut.model_validate(vendor)
 
 
@@ -258,6 +267,7 @@ def request_payout(
     body: PayoutRequestIn,
 ) -> PayoutOut:
     vendor = vendors.get_vendor(session, scope.vendor_id_of(actor))
+    vendors.ensure_may_request_payout(vendor)
     payout = payouts.create_payout(
         session, vendor.id, body.amount, body.currency_code or vendor.default_currency, requested_by=actor.id,
         note=body.note, minimum_amount=settings.payout_minimum_amount,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from api.auth import passwords
 from api.money import CurrencyCode
 from api.vendors.models import VendorStatus
 
@@ -31,7 +32,7 @@ class VendorRegisterIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     slug: Slug
     email: EmailStr
-    password: str = Field(min_length=10, max_length=200)
+    password: str = Field(min_length=passwords.MIN_LENGTH, max_length=passwords.MAX_LENGTH)
     full_name: str | None = Field(default=None, max_length=200)
     default_currency: CurrencyCode
 
@@ -45,6 +46,14 @@ class VendorProfileUpdate(BaseModel):
     email: EmailStr | None = None
     default_currency: CurrencyCode | None = None
     stripe_account_id: str | None = Field(default=None, max_length=255, pattern=r"^acct_\w+$")
+
+
+class VendorSelfUpdate(VendorProfileUpdate):
+    """`PATCH /vendor/me`: changing where payouts go (`stripe_account_id`) needs the current password."""
+
+    current_password: str | None = Field(
+        default=None, max_length=200, description="Required when `stripe_account_id` changes (re-authentication)."
+    )
 
 
 class VendorUpdate(VendorProfileUpdate):

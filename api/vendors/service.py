@@ -9,13 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.auth import service as auth_service
+from api.auth.actor import Actor
 from api.auth.models import Role, User
 from api.errors import Conflict, NotFound
 from api.outbox import service as outbox
 from api.outbox.models import CommerceOutboxEvent
 from api.search import LIKE_ESCAPE, contains_pattern
 from api.vendors.models import VENDOR_STATUS, Vendor, VendorStatus
-from api.vendors.schemas import VendorIn, VendorOut, VendorProfileUpdate, VendorRegisterIn
+from api.vendors.schemas import VendorIn, VendorOut, VendorProfileUpdate, VendorRegisterIn, VendorSelfUpdate
 
 
 def flush_unique(session: Session, detail: str) -> None:
@@ -78,7 +79,7 @@ def create_vendor(session: Session, body: VendorIn, status: VendorStatus = Vendo
 
 def update_vendor(session: Session, vendor_id: str, body: VendorProfileUpdate) -> Vendor:
     vendor = get_vendor(session, vendor_id, for_update=True)
-    for field, value in body.model_dump(exclude_unset=True).items():
+    for field, value in body.model_dump(exclude_unset=True, exclude={"current_password"}).items():
         if value is None:
             continue
         setattr(vendor, field, value)
@@ -86,6 +87,42 @@ def update_vendor(session: Session, vendor_id: str, body: VendorProfileUpdate) -
     flush_unique(session, f"A vendor with slug '{getattr(body, 'slug', None)}' already exists.")
     _emit(session, "vendor.updated", vendor)
     return vendor
+
+
+# Written when a vendor's payout destination changes, for notification (not a `vendor.*` topic: the sync
+# does not carry it).
+PAYOUT_ACCOUNT_CHANGED = "payout_account.changed"
+
+
+def _masked(account: str | None) -> str | None:
+    return None if account is None else account[:5] + "..." + account[-4:]
+
+
+def update_own_profile(session: Session, actor: Actor, vendor_id: str, body: VendorSelfUpdate) -> tuple[Vendor, bool]:
+    """A vendor changing itself. A new payout account needs the current password and an active (not suspended)
+    vendor, and writes a `payout_account.changed` event. Returns the vendor and whether the account changed."""
+    vendor = get_vendor(session, vendor_id, for_update=True)
+    previous = vendor.stripe_account_id
+    new = body.stripe_account_id
+    account_changes = new is not None and new != previous
+    if account_changes:
+        if vendor.status == VendorStatus.suspended:
+            raise Conflict("A suspended vendor cannot change its payout account.", vendor_status=vendor.status)
+        auth_service.reauthenticate(session, actor, body.current_password)
+    vendor = update_vendor(session, vendor_id, body)
+    if account_changes:
+        outbox.record(
+            session, CommerceOutboxEvent, PAYOUT_ACCOUNT_CHANGED, "vendor", vendor.id,
+            {"vendor_id": vendor.id, "version": vendor.version, "email": vendor.email, "previous": _masked(previous),
+             "current": _masked(new), "changed_by": actor.id},
+        )
+    return vendor, account_changes
+
+
+def ensure_may_request_payout(vendor: Vendor) -> None:
+    """Only an approved vendor may ask to be paid (a suspended one may not)."""
+    if vendor.status != VendorStatus.approved:
+        raise Conflict(f"A {vendor.status} vendor cannot request payouts.", vendor_status=vendor.status)
 
 
 # The event each status change writes: the content side creates the tenant on `vendor.created` and

@@ -1,4 +1,4 @@
-"""Server-rendered pages (DESIGN §13): one package per surface under `api/web/`, sharing the layout, the
+"""Server-rendered pages (docs/ARCHITECTURE.md §7): one package per surface under `api/web/`, sharing the layout, the
 components, the stylesheet and the browser-session helpers kept here. `install(app)` mounts them all."""
 
 from __future__ import annotations

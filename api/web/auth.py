@@ -25,7 +25,8 @@ from api.auth import service as auth_service
 from api.auth.actor import ANONYMOUS, Actor
 from api.auth.models import Role
 from api.auth.scopes import Scope
-from api.deps import CommerceSession
+from api.db import set_tenant_scope
+from api.deps import CommerceSession, tenant_scope
 from api.errors import AppError, ErrorCode, Forbidden, TokenExpired, Unauthorized
 
 SESSION_COOKIE = "mp_session"
@@ -73,8 +74,10 @@ def session_token(request: Request) -> str | None:
 
 def page_actor(request: Request, session: CommerceSession) -> Actor:
     """Who is browsing: the user of the session cookie (exactly as the API resolves a bearer token), else
-    anonymous. The actor is kept on `request.state.actor` for the layout."""
-    cached: Actor | None = getattr(request.state, "actor", None)
+    anonymous. The actor is kept on `request.state.page_actor` for the layout (`request.state.actor` is the API's
+    reading of the request's headers, which a browser never sends). The commerce transaction is narrowed to the
+    actor's tenant for row-level security, as the API does for a bearer token."""
+    cached: Actor | None = getattr(request.state, "page_actor", None)
     if cached is not None:
         return cached
     raw = session_token(request)
@@ -84,7 +87,8 @@ def page_actor(request: Request, session: CommerceSession) -> Actor:
             actor = auth_service.actor_for_token(session, raw, None)
         except (Unauthorized, TokenExpired):
             actor = ANONYMOUS
-    request.state.actor = actor
+    request.state.page_actor = actor
+    set_tenant_scope(session, tenant_scope(actor))
     return actor
 
 

@@ -115,7 +115,7 @@ def read_flashes(request: Request) -> list[dict[str, str]]:
 
 
 def page_actor_of(request: Request) -> Actor:
-    actor: Actor = getattr(request.state, "actor", ANONYMOUS)
+    actor: Actor = getattr(request.state, "page_actor", ANONYMOUS)
     return actor
 
 

@@ -4,6 +4,7 @@ to /login. Every router made by `page_router` checks the CSRF token of every POS
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
@@ -91,6 +92,26 @@ def page_error_response(request: Request, exc: Exception) -> Response:
     return error_page(request, 500)
 
 
+def page_slots(request: Request) -> asyncio.Semaphore:
+    """How many pages one process renders at once: a page may hold a commerce and a content connection of
+    the same pool, so more than `db_pool_size` pages at once could each hold one and wait for the other.
+    One semaphore per app and event loop (a test may serve one app from two loops)."""
+    loop = asyncio.get_running_loop()
+    slots = _slots_of(request)
+    semaphore = slots.get(loop)
+    if semaphore is None:
+        semaphore = slots.setdefault(loop, asyncio.Semaphore(request.app.state.settings.db_pool_size))
+    return semaphore
+
+
+def _slots_of(request: Request) -> dict[asyncio.AbstractEventLoop, asyncio.Semaphore]:
+    slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = getattr(request.app.state, "page_slots", None)
+    if slots is None:
+        slots = {}
+        request.app.state.page_slots = slots
+    return slots
+
+
 class PageRoute(APIRoute):
     """A route whose every error becomes a page (see `page_error_response`)."""
 
@@ -98,10 +119,11 @@ class PageRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except Exception as exc:
-                return page_error_response(request, exc)
+            async with page_slots(request):
+                try:
+                    return await handler(request)
+                except Exception as exc:
+                    return page_error_response(request, exc)
 
         return page_handler
 

@@ -49,6 +49,10 @@ GROUP = "commissions"
 OWNERS = ["team:data", "team:finance"]
 COMMISSION_RUN = AssetKey(["commissions", "commission_run"])
 PAYOUT_BATCH = AssetKey(["commissions", "payout_batch"])
+# Every store table each asset reads (lineage in the Dagster UI); what they write is declared below them.
+RUN_READS = ("orders", "vendor_orders", "order_line_items", "vendors", "commission_rules", "commission_lines",
+             "refunds")
+BATCH_READS = ("commission_runs", "commission_lines", "vendor_orders", "orders", "vendors", "payouts")
 daily = DailyPartitionsDefinition(start_date="2025-01-01", timezone="UTC", end_offset=0)
 
 
@@ -103,8 +107,7 @@ def _findings_markdown(results: list[RunResult], limit: int = 50) -> str:
     owners=OWNERS,
     partitions_def=daily,
     backfill_policy=BackfillPolicy.single_run(),
-    deps=[AssetKey(["commerce", "order_line_items"]), AssetKey(["commerce", "commission_rules"]),
-          AssetKey(["commerce", "commission_lines"]), AssetKey(["commerce", "refunds"])],
+    deps=[AssetKey(["commerce", name]) for name in RUN_READS],
     check_specs=[
         AssetCheckSpec("matches_recorded", asset=COMMISSION_RUN,
                        description="Fails on any difference between the run and the recorded commission lines."),
@@ -177,7 +180,7 @@ class PayoutBatchConfig(Config):
     key=PAYOUT_BATCH,
     group_name=GROUP,
     owners=OWNERS,
-    deps=[COMMISSION_RUN],
+    deps=[COMMISSION_RUN, *(AssetKey(["commerce", name]) for name in BATCH_READS)],
     check_specs=[AssetCheckSpec("expectations", asset=PAYOUT_BATCH,
                                 description="Great Expectations over the batch's payouts.")],
     description="Payout batch: once finance has approved commission runs, one payout per vendor and currency "
@@ -223,11 +226,13 @@ def payout_batch(context: AssetExecutionContext, config: PayoutBatchConfig, stor
 
 run_tables = [
     AssetSpec(
-        key=AssetKey(["commerce", name]), deps=[COMMISSION_RUN], group_name=GROUP, owners=OWNERS, kinds={"postgres"},
-        description=f"Commerce store table `commerce.{name}`, written by the commission run asset: {text}",
+        key=AssetKey(["commerce", name]), deps=[writer], group_name=GROUP, owners=OWNERS, kinds={"postgres"},
+        description=f"Commerce store table `commerce.{name}`, written by `{writer.to_user_string()}`: {text}",
     )
-    for name, text in (
-        ("commission_runs", "one record per period with totals, findings and status."),
+    for name, writer, text in (
+        ("commission_runs", COMMISSION_RUN, "one record per period with totals, findings, checks and status."),
+        ("payout_batches", PAYOUT_BATCH, "the batches with each vendor paid or skipped (and why)."),
+        ("payout_batch_runs", PAYOUT_BATCH, "the runs each batch includes (a run is in one batch at most)."),
     )
 ]
 

@@ -22,7 +22,7 @@ class PaymentProvider(Protocol):
         """Hold `amount`; return the provider's reference for the later calls."""
         ...
 
-    def capture(self, provider_reference: str, amount: int) -> None:
+    def capture(self, provider_reference: str, amount: int, currency: str) -> None:
         """Take `amount` (at most the authorised amount) of the authorisation; the rest is released."""
         ...
 
@@ -30,6 +30,6 @@ class PaymentProvider(Protocol):
         """Release an authorisation that has not been captured."""
         ...
 
-    def refund(self, provider_reference: str, amount: int) -> str:
+    def refund(self, provider_reference: str, amount: int, currency: str) -> str:
         """Give back `amount` of what was captured; return the refund's reference."""
         ...

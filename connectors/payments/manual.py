@@ -13,11 +13,11 @@ class ManualProvider:
     def authorize(self, *, amount: int, currency: str, reference: str, payment_method: str | None) -> str:
         return "manual_" + secrets.token_hex(10)
 
-    def capture(self, provider_reference: str, amount: int) -> None:
+    def capture(self, provider_reference: str, amount: int, currency: str) -> None:
         return None
 
     def cancel(self, provider_reference: str) -> None:
         return None
 
-    def refund(self, provider_reference: str, amount: int) -> str:
+    def refund(self, provider_reference: str, amount: int, currency: str) -> str:
         return "manual_refund_" + secrets.token_hex(10)

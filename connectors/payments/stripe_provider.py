@@ -5,6 +5,7 @@ from __future__ import annotations
 import stripe
 
 from connectors.payments.base import PaymentError, PaymentUnavailable
+from connectors.stripe_amounts import Kind, StripeAmountError, to_stripe
 
 
 def _translate(exc: stripe.StripeError) -> PaymentError:
@@ -12,6 +13,13 @@ def _translate(exc: stripe.StripeError) -> PaymentError:
     if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or (exc.http_status or 0) >= 500:
         return PaymentUnavailable(message)
     return PaymentError(message)
+
+
+def _amount(amount: int, currency: str, kind: Kind) -> int:
+    try:
+        return to_stripe(amount, currency, kind)
+    except StripeAmountError as exc:
+        raise PaymentError(str(exc)) from exc
 
 
 class StripeProvider:
@@ -29,7 +37,7 @@ class StripeProvider:
         try:
             intent = self.client.v1.payment_intents.create(
                 params={
-                    "amount": amount,
+                    "amount": _amount(amount, currency, Kind.charge),
                     "currency": currency.lower(),
                     "capture_method": "manual",
                     "payment_method": payment_method,
@@ -46,9 +54,10 @@ class StripeProvider:
             raise PaymentError(f"The payment was not authorised (status {intent.status}).")
         return intent.id
 
-    def capture(self, provider_reference: str, amount: int) -> None:
+    def capture(self, provider_reference: str, amount: int, currency: str) -> None:
         try:
-            self.client.v1.payment_intents.capture(provider_reference, params={"amount_to_capture": amount})
+            self.client.v1.payment_intents.capture(
+                provider_reference, params={"amount_to_capture": _amount(amount, currency, Kind.charge)})
         except stripe.StripeError as exc:
             raise _translate(exc) from exc
 
@@ -58,9 +67,10 @@ class StripeProvider:
         except stripe.StripeError as exc:
             raise _translate(exc) from exc
 
-    def refund(self, provider_reference: str, amount: int) -> str:
+    def refund(self, provider_reference: str, amount: int, currency: str) -> str:
         try:
-            refund = self.client.v1.refunds.create(params={"payment_intent": provider_reference, "amount": amount})
+            refund = self.client.v1.refunds.create(params={
+                "payment_intent": provider_reference, "amount": _amount(amount, currency, Kind.refund)})
         except stripe.StripeError as exc:
             raise _translate(exc) from exc
         return refund.id

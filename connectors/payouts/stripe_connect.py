@@ -6,6 +6,7 @@ from __future__ import annotations
 import stripe
 
 from connectors.payouts.base import PayoutError, PayoutUnavailable
+from connectors.stripe_amounts import Kind, StripeAmountError, to_stripe
 
 
 class StripeConnectProvider:
@@ -20,9 +21,13 @@ class StripeConnectProvider:
         if not destination:
             raise PayoutError("The vendor has no Stripe Connect account (stripe_account_id).")
         try:
+            stripe_amount = to_stripe(amount, currency, Kind.transfer)
+        except StripeAmountError as exc:
+            raise PayoutError(str(exc)) from exc
+        try:
             transfer = self.client.v1.transfers.create(
                 params={
-                    "amount": amount,
+                    "amount": stripe_amount,
                     "currency": currency.lower(),
                     "destination": destination,
                     "transfer_group": reference,

@@ -6,6 +6,7 @@ signs, values next to the halves, large amounts, rates with four decimals and pr
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import text
 
 from api import money
 from api.db import Database, Domain
+from assets.commissions import engine
 from orchestration.resources import DBT_PROJECT_DIR
 
 MACRO = DBT_PROJECT_DIR / "macros" / "round_half_even.sql"
@@ -25,10 +27,11 @@ def macro_sql(expression: str) -> str:
     return template.render(expression=expression).strip()
 
 
-def sql_rounded(database: Database, pairs: list[tuple[int, str]], expression: str) -> list[int]:
-    """`expression` over (a, b) rows, rounded by the macro's SQL, in input order."""
+def sql_rounded(database: Database, pairs: list[tuple[int, str]], expression: str,
+                writer: Callable[[str], str] = macro_sql) -> list[int]:
+    """`expression` over (a, b) rows, rounded by the SQL of `writer` (default: the dbt macro), in input order."""
     statement = f"""
-        SELECT {macro_sql(expression)} AS rounded
+        SELECT {writer(expression)} AS rounded
         FROM unnest(CAST(:a AS bigint[]), CAST(:b AS numeric[])) WITH ORDINALITY AS t(a, b, i)
         ORDER BY i
     """
@@ -78,3 +81,12 @@ def test_the_dbt_macro_rounds_divisions_like_prorate(database: Database) -> None
     assert sum(1 for a, p, w in cases if (2 * a * p) % w == 0 and (a * p) % w != 0) > 100  # exact halves
     wrong = [(c, g, w) for c, g, w in zip(cases, got, want, strict=True) if g != w]
     assert not wrong, wrong[:10]
+
+
+def test_the_commission_engine_sql_rounds_like_the_money_module(database: Database) -> None:
+    """The commission run's own SQL rounding (`assets/commissions/engine.py`, for non-negative products) is a
+    second copy; until it reads the shared definition it is held to the same values."""
+    cases = [(a, r) for a, r in rate_cases() if a >= 0]
+    got = sql_rounded(database, [(a, str(r)) for a, r in cases], "a * b", writer=engine._half_even)
+    want = [money.apply_rate(a, r) for a, r in cases]
+    assert [c for c, g, w in zip(cases, got, want, strict=True) if g != w] == []

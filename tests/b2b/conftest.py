@@ -18,6 +18,7 @@ from api.db import Domain
 from assets.commissions.definitions import commission_run
 from orchestration.resources import StoresResource
 from tests.commerce.conftest import Shop, customer_headers, shop, store_headers
+from tests.conftest import owner_urls
 
 # The commerce fixtures, reused as they are.
 __all__ = ["customer_headers", "shop", "store_headers"]
@@ -73,7 +74,7 @@ class Market:
 
     def run_day(self, day: date) -> Any:
         """The commission run of one UTC day, through Dagster; the run record as finance reads it."""
-        urls = self.shop.database.urls
+        urls = owner_urls(self.shop.database.urls)  # Dagster runs as the owner
         result = materialize([commission_run], partition_key=day.isoformat(), raise_on_error=False,
                              resources={"stores": StoresResource(commerce_url=urls.commerce, content_url=urls.content)})
         assert result.success

@@ -100,8 +100,8 @@ def test_company_buyer_over_limit_waits_for_an_approver(market: Market) -> None:
 def test_a_cart_changed_after_the_request_cannot_be_approved(market: Market) -> None:
     client, shop = market.client, market.shop
     _, _, variant = market.seller(price=1000)
-    _, admin_headers = company(market, credit_limit=0)
-    _, buyer_headers = employee(market, admin_headers, "buyer")
+    _, admin_headers = company(market)
+    _, buyer_headers = employee(market, admin_headers, "buyer", spending_limit=100)
     cart = shop.ready_cart([(variant, 1)], headers=buyer_headers)
     pending = shop.ok(client.post(f"/store/carts/{cart['id']}/complete", headers=buyer_headers), 202)
     shop.ok(client.post(f"/store/carts/{cart['id']}/line-items", json={"variant_id": variant, "quantity": 1},

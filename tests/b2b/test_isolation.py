@@ -29,7 +29,7 @@ def world(market: Market) -> World:
     vendor_b, b_headers, variant_b = market.seller(price=50_000)
     product_b = shop.ok(client.get("/vendor/products", headers=b_headers))["items"][0]["id"]
     order = market.buy([(variant_b, 1)])
-    market.settle(order["id"])  # captured, its day run and approved: the payout below can be paid
+    market.settle(order["id"])  # its money payable: an approved commission run
     tier = shop.ok(client.post("/vendor/volume-pricing", json={"variant_id": variant_b, "currency_code": "EUR",
                                                                "min_quantity": 10, "unit_price": 40_000},
                                headers=b_headers), 201)

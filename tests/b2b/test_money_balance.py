@@ -16,13 +16,13 @@ from assets.commissions.definitions import payout_batch
 from orchestration.resources import StoresResource
 from tests.b2b.conftest import Market
 from tests.b2b.test_payouts import RefusingProvider
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, owner_urls
 
 BATCH_CONFIG = {"ops": {"commissions__payout_batch": {"config": {"minimum_amount": 1}}}}
 
 
 def _batch(database: Database) -> Any:
-    urls = database.urls
+    urls = owner_urls(database.urls)  # Dagster runs as the owner
     result = materialize([payout_batch], run_config=BATCH_CONFIG,
                          resources={"stores": StoresResource(commerce_url=urls.commerce, content_url=urls.content)})
     assert result.success

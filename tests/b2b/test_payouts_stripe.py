@@ -18,6 +18,7 @@ from api.config import Settings
 from api.db import Database
 from connectors.payouts import PayoutError, StripeConnectProvider
 from tests.b2b.conftest import Market
+from tests.conftest import PASSWORD
 
 API_KEY = "sk_test_connect"
 
@@ -78,13 +79,27 @@ def test_provider_transfers_with_the_payout_id_as_idempotency_key(stripe_base: s
         provider.transfer(reference="po_y", amount=1, currency="EUR", destination=None)
 
 
+def test_transfers_send_stripe_amounts_for_isk_jpy_kwd_eur(stripe_base: str) -> None:
+    provider = StripeConnectProvider(API_KEY, stripe_base)
+    for amount, currency, sent in ((5000, "ISK", "500000"), (1234, "JPY", "1234"), (12340, "KWD", "12340"),
+                                   (1999, "EUR", "1999")):
+        provider.transfer(reference=f"po_{currency.lower()}", amount=amount, currency=currency, destination="acct_1")
+        assert (TransfersStandIn.received[-1]["amount"], TransfersStandIn.received[-1]["currency"]) == (
+            sent, currency.lower())
+    count = len(TransfersStandIn.received)
+    with pytest.raises(PayoutError, match="last digit 0"):
+        provider.transfer(reference="po_kwd_odd", amount=12345, currency="KWD", destination="acct_1")
+    assert len(TransfersStandIn.received) == count  # refused before any call to Stripe
+
+
 def test_finance_approval_pays_through_stripe_connect(market: Market) -> None:
     client = market.client
     finance = market.finance()
     results, sellers, orders = {}, {}, []
     for account in ("acct_vendor", "acct_closed"):
         _, headers, variant = market.seller(price=10_000)
-        market.ok(client.patch("/vendor/me", json={"stripe_account_id": account}, headers=headers))
+        market.ok(client.patch("/vendor/me", json={"stripe_account_id": account, "current_password": PASSWORD},
+                               headers=headers))
         orders.append(market.buy([(variant, 1)])["id"])
         sellers[account] = headers
     market.settle(*orders)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.b2b.conftest import Market
-from tests.conftest import assert_problem
+from tests.conftest import PASSWORD, assert_problem
 
 REGISTRATION = {"name": "Forge Works", "slug": "forge-works", "email": "owner@forge.example.com",
                 "password": "correct-horse-battery", "full_name": "Fay Forge", "default_currency": "EUR"}
@@ -132,8 +132,8 @@ def test_suspended_vendor_is_refused_at_checkout_and_events_follow_every_transit
     assert shop.ok(client.get("/vendor/me", headers=headers))["status"] == "suspended"
     shop.ok(client.post(f"{url}/approve", headers=shop.admin))
     shop.ok(client.post(f"/store/carts/{cart['id']}/complete", headers=shop.store))
-    updated = shop.ok(client.patch("/vendor/me", json={"name": "Renamed", "stripe_account_id": "acct_123"},
-                                   headers=headers))
+    updated = shop.ok(client.patch("/vendor/me", json={"name": "Renamed", "stripe_account_id": "acct_123",
+                                                        "current_password": PASSWORD}, headers=headers))
     assert (updated["name"], updated["stripe_account_id"]) == ("Renamed", "acct_123")
     assert_problem(client.patch("/vendor/me", json={"commission_rate": "0"}, headers=headers), 422,
                    "validation-failed")
@@ -142,4 +142,5 @@ def test_suspended_vendor_is_refused_at_checkout_and_events_follow_every_transit
     topics = [(e["topic"], e["payload"]["version"]) for e in shop.outbox() if e["entity_id"] in
               (vendor["id"], pending["id"])]
     assert topics == [("vendor.created", 1), ("vendor.approved", 2), ("vendor.suspended", 3),
-                      ("vendor.approved", 4), ("vendor.updated", 5), ("vendor.created", 1), ("vendor.rejected", 2)]
+                      ("vendor.approved", 4), ("vendor.updated", 5), ("payout_account.changed", 5),
+                      ("vendor.created", 1), ("vendor.rejected", 2)]

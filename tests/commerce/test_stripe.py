@@ -107,9 +107,9 @@ def test_provider_authorise_capture_refund_cancel(stripe_api: stripe.StripeClien
     intent = stripe_api.v1.payment_intents.retrieve(intent_id)
     assert (intent.status, intent.amount, intent.currency, intent.capture_method) == (
         "requires_capture", 1500, "eur", "manual")
-    provider.capture(intent_id, 1200)
+    provider.capture(intent_id, 1200, "EUR")
     assert stripe_api.v1.payment_intents.retrieve(intent_id).status == "succeeded"
-    refund_id = provider.refund(intent_id, 200)
+    refund_id = provider.refund(intent_id, 200, "EUR")
     assert stripe_api.v1.refunds.retrieve(refund_id).amount == 200
 
     other = provider.authorize(amount=800, currency="USD", reference="order_other", payment_method=card)
@@ -117,7 +117,7 @@ def test_provider_authorise_capture_refund_cancel(stripe_api: stripe.StripeClien
     assert stripe_api.v1.payment_intents.retrieve(other).status == "canceled"
     third = provider.authorize(amount=800, currency="EUR", reference="order_third", payment_method=card)
     with pytest.raises(PaymentError):
-        provider.capture(third, 801)  # more than authorised
+        provider.capture(third, 801, "EUR")  # more than authorised
     with pytest.raises(PaymentError):
         provider.authorize(amount=800, currency="EUR", reference="order_x", payment_method=None)
 

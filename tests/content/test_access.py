@@ -115,8 +115,9 @@ def test_orders_are_read_only_and_scoped(client: TestClient, database: Database,
     customer_user = make_user(Role.customer)
     with database.transaction(Domain.content) as session:
         upsert_order(session, CommerceOrder.model_validate({
-            "orderId": "order_1", "number": "1001", "customerEmail": customer_user["email"], "total": 1200,
-            "currency": "EUR", "vendorIds": [tenant_a.vendor_id], "status": "placed",
+            "orderId": "order_1", "number": "1001", "customerId": customer_user["id"],
+            "customerEmail": customer_user["email"], "total": 1200, "currency": "EUR",
+            "vendorIds": [tenant_a.vendor_id], "status": "placed",
             "placedAt": "2026-05-01T10:00:00Z"}))
     count = lambda headers: client.get("/api/orders", headers=headers).json()["totalDocs"]  # noqa: E731
     assert count(admin_headers) == 1

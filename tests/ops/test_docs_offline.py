@@ -33,12 +33,12 @@ def test_docs_and_redoc_render_without_network(app: FastAPI) -> None:
         page.route("**/*", only_loopback)
 
         page.goto(f"{base}/docs")
-        page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)
+        page.wait_for_selector(".swagger-ui .opblock", timeout=120_000)
         assert page.locator(".swagger-ui .opblock").count() > 50
         assert "Marketplace API" in page.locator(".swagger-ui .title").inner_text()
 
         page.goto(f"{base}/redoc")
-        page.wait_for_selector("[role=menuitem], .menu-content li", timeout=60_000)
+        page.wait_for_selector("[role=menuitem], .menu-content li", timeout=120_000)
         assert "Marketplace API" in page.locator("h1").first.inner_text()
         assert page.get_by_text("/store/products").count() > 0
         browser.close()

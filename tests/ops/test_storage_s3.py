@@ -101,7 +101,7 @@ def test_a_failed_transaction_leaves_no_files(
     access = Access(actor=ANONYMOUS, is_admin=True)
     with pytest.raises(RuntimeError), database.transaction(Domain.content) as session:
         media_service.upload(session, access, storage, filename="a.png", data=image_bytes(), alt="A",
-                             tenant_id=tenant_a.id, max_bytes=10 << 20)
+                             tenant_id=tenant_a.id, max_bytes=10 << 20, max_pixels=16_000_000)
         assert len(stored(s3_settings)) == 4  # written, not yet committed
         raise RuntimeError("the request failed after the upload")
     assert stored(s3_settings) == {}
@@ -109,7 +109,7 @@ def test_a_failed_transaction_leaves_no_files(
     # A deletion that rolls back keeps the files; one that commits removes them.
     with database.transaction(Domain.content) as session:
         media_id = media_service.upload(session, access, storage, filename="b.png", data=image_bytes(), alt="B",
-                                        tenant_id=tenant_a.id, max_bytes=10 << 20).id
+                                        tenant_id=tenant_a.id, max_bytes=10 << 20, max_pixels=16_000_000).id
     with pytest.raises(RuntimeError), database.transaction(Domain.content) as session:
         media_service.delete(session, access, storage, session.get_one(Media, media_id))
         raise RuntimeError("rolled back")

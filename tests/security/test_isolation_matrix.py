@@ -23,6 +23,7 @@ from api.auth.scopes import Scope
 from api.db import Database, Domain
 from tests.b2b.conftest import Market, company, employee
 from tests.content.conftest import TenantCtx, upload
+from tests.security.conftest import Principal
 
 REFUSED = {401, 403, 404}
 PLATFORM_SCOPES = {Scope.admin_read, Scope.admin_write, Scope.finance_read, Scope.finance_write}
@@ -46,13 +47,6 @@ NO_OBJECT = {
     "subscription_id": "webhook subscriptions are platform objects, reached only with admin scopes",
     "rule_id": "commission rules are set by admins (platform objects)",
 }
-
-
-@dataclass
-class Principal:
-    name: str
-    headers: dict[str, str]
-    scopes: frozenset[Scope] = frozenset()  # set for platform principals (not bound to a tenant)
 
 
 @dataclass
@@ -84,7 +78,7 @@ def _required_scopes(app: FastAPI) -> dict[tuple[str, str], set[Scope]]:
 def _within_platform_scopes(principal: Principal, path: str, needs: set[Scope]) -> bool:
     """A platform principal holding what the route needs acts across tenants by design. The content API
     checks in the service that the caller is a platform admin (admin:write)."""
-    if not principal.scopes:
+    if principal.tenant_bound:
         return False
     if path.startswith(("/api/", "/media/")):
         return Scope.admin_write in principal.scopes
@@ -109,16 +103,9 @@ def _checksum(database: Database) -> dict[str, str]:
     return sums
 
 
-def _secret_key(client: TestClient, admin: dict[str, str], scope: Scope) -> Principal:
-    body = {"name": f"key {scope.value}", "kind": "secret", "scopes": [scope.value]}
-    response = client.post("/admin/api-keys", json=body, headers=admin)
-    assert response.status_code == 201, response.text
-    return Principal(f"secret key {scope.value}", {"Authorization": f"Bearer {response.json()['secret']}"},
-                     frozenset({scope}))
-
-
 @pytest.fixture
-def world(market: Market, make_tenant: Callable[..., TenantCtx], admin_headers: dict[str, str]) -> World:
+def world(market: Market, make_tenant: Callable[..., TenantCtx], admin_headers: dict[str, str],
+          principals_of_tenant_a: list[Principal]) -> World:
     client, shop = market.client, market.shop
     # Tenant B: a vendor with a product, an order, a quote, a price tier, a payout; a customer with a cart; a
     # company with an employee and an approval request; a content tenant with drafts, media and a menu.
@@ -126,7 +113,7 @@ def world(market: Market, make_tenant: Callable[..., TenantCtx], admin_headers: 
     product_b = market.ok(client.get("/vendor/products", headers=b_headers))["items"][0]["id"]
     customer_b = market.customer_headers()
     order = market.buy([(variant_b, 1)], headers=customer_b)
-    market.capture(order["id"])
+    market.settle(order["id"])
     payout = market.ok(client.post("/vendor/payouts/request", json={"amount": 5000}, headers=b_headers), 201)
     tier = market.ok(client.post("/vendor/volume-pricing", json={"variant_id": variant_b, "currency_code": "EUR",
                                                                  "min_quantity": 10, "unit_price": 40_000},
@@ -169,28 +156,7 @@ def world(market: Market, make_tenant: Callable[..., TenantCtx], admin_headers: 
                                           headers=customer_b))[0]["id"],
     }
 
-    # Tenant A and the platform: every principal kind.
-    _, vendor_a, _ = market.seller()
-    _, a_admin = company(market)
-    _, a_buyer = employee(market, a_admin, "buyer")
-    _, a_approver = employee(market, a_admin, "approver")
-    tenant_a = make_tenant("tenant-a")
-    principals = [
-        Principal("anonymous", {}),
-        Principal("publishable key", shop.store),
-        Principal("customer", market.customer_headers()),
-        Principal("company admin", {**shop.store, **a_admin}),
-        Principal("company buyer", a_buyer),
-        Principal("company approver", a_approver),
-        Principal("vendor user", {**shop.store, **vendor_a}),
-        Principal("vendor user of a content tenant", tenant_a.headers),
-        Principal("finance", market.finance(), frozenset({Scope.admin_read, Scope.finance_read, Scope.finance_write,
-                                                           Scope.store_read, Scope.store_write})),
-        Principal("admin", shop.admin, frozenset(Scope) - {Scope.customer, Scope.vendor_read, Scope.vendor_write}),
-        *(_secret_key(client, admin_headers, scope) for scope in sorted(Scope) if scope not in
-          {Scope.customer, Scope.vendor_read, Scope.vendor_write}),
-    ]
-    return World(ids, principals)
+    return World(ids, principals_of_tenant_a)
 
 
 def _path_value(path: str, name: str, ids: dict[str, str]) -> str | None:

@@ -77,7 +77,7 @@ def test_a_vendor_cannot_read_or_write_another_vendors_rows_without_a_filter(
     client = market.client
     vendor_a, a_headers, _ = market.seller()
     vendor_b, b_headers, variant_b = market.seller(price=50_000)
-    market.capture(market.buy([(variant_b, 1)])["id"])  # an order of B alone
+    market.settle(market.buy([(variant_b, 1)])["id"])  # an order of B alone, its money payable
     market.ok(client.post("/vendor/payouts/request", json={"amount": 5000}, headers=b_headers), 201)
     a, b = vendor_a["id"], vendor_b["id"]
 

@@ -141,7 +141,8 @@ def build(database: Database, settings: Settings) -> Marketplace:
             }))
             logo = media.upload(session, SYSTEM, storage, filename=f"{store.slug}-logo.png",
                                 data=png(colours[store.slug]), alt=f"{store.name} logo", tenant_id=tenant.id,
-                                max_bytes=settings.media_max_bytes)
+                                max_bytes=settings.media_max_bytes,
+                                max_pixels=settings.media_max_image_pixels)
             tenants.update(session, SYSTEM, tenant, parse(TenantUpdate, {
                 "status": TenantStatus.active.value,
                 "branding": {"logo": logo.id, "primaryColor": colours[store.slug], "secondaryColor": "#f6f8fa",
@@ -151,7 +152,8 @@ def build(database: Database, settings: Settings) -> Marketplace:
         nordic, lumen, shady = stores["nordic-oak"], stores["lumen-works"], stores["shady-co"]
         banner = media.upload(session, SYSTEM, storage, filename="banner.png", data=png("#0b3d91"),
                               alt="The Nordic Oak workshop", tenant_id=nordic.tenant_id,
-                              max_bytes=settings.media_max_bytes)
+                              max_bytes=settings.media_max_bytes,
+                                max_pixels=settings.media_max_image_pixels)
         home = pages.create(session, SYSTEM, parse(PageCreate, {
             "tenant": nordic.tenant_id, "title": "Nordic Oak", "slug": "home",
             "seoTitle": "Nordic Oak furniture", "seoDescription": "Solid oak furniture for offices.",
@@ -199,7 +201,8 @@ def build(database: Database, settings: Settings) -> Marketplace:
         assert chair is not None
         photo = media.upload(session, SYSTEM, storage, filename="chair.png", data=png("#8b5a2b"),
                              alt="An oak chair in a bright office", tenant_id=nordic.tenant_id,
-                             max_bytes=settings.media_max_bytes)
+                             max_bytes=settings.media_max_bytes,
+                                max_pixels=settings.media_max_image_pixels)
         product_content.update(session, SYSTEM, chair, parse(product_content.ProductContentUpdate, {
             "longDescription": plain("Hand-finished oak, oiled twice, guaranteed for ten years."),
             "specifications": [{"name": "Dimensions", "items": [{"key": "Seat height", "value": "46 cm"}]}],

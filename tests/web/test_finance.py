@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 
 from api.auth.models import Role
-from api.db import Database
+from api.db import Database, DatabaseUrls
 from api.web.render import format_money
 from assets.commissions.definitions import payout_batch
 from assets.dbt import DBT_ASSETS
@@ -29,13 +29,14 @@ from tests.web.test_console import browser_session
 __all__ = ["customer_headers", "market", "shop", "store_headers"]
 
 
-def stores(database: Database) -> StoresResource:
-    return StoresResource(commerce_url=database.urls.commerce, content_url=database.urls.content)
+def stores(urls: DatabaseUrls) -> StoresResource:
+    """The pipelines' connection (the owner's, as Dagster and dbt use), not the API's."""
+    return StoresResource(commerce_url=urls.commerce, content_url=urls.content)
 
 
 def test_finance_drills_down_approves_pays_and_exports(
     page: Page, shot: Callable[..., Any], make_user: Callable[..., dict[str, Any]], market: Market,
-    database: Database,
+    urls: DatabaseUrls,
 ) -> None:
     vendor, _, variant = market.seller(price=10_000)
     other, _, other_variant = market.seller(price=4_000, rate="0.2000")
@@ -81,7 +82,7 @@ def test_finance_drills_down_approves_pays_and_exports(
         "status"] == "approved"
 
     # The payout batch (the asset, as the Build button's Dagster run does), reviewed and paid.
-    result = materialize([payout_batch], resources={"stores": stores(database)},
+    result = materialize([payout_batch], resources={"stores": stores(urls)},
                          run_config={"ops": {"commissions__payout_batch": {"config": {"minimum_amount": 1}}}})
     assert result.success
     page.goto("/console/finance/batches")
@@ -97,8 +98,8 @@ def test_finance_drills_down_approves_pays_and_exports(
         "status"] == "locked"
 
     # Statements from the marts; the CSV's totals equal the page's, to the cent.
-    built = materialize([*DBT_ASSETS], resources={"stores": stores(database),
-                                                  "dbt": build_dbt_resource(stores(database))},
+    built = materialize([*DBT_ASSETS], resources={"stores": stores(urls),
+                                                  "dbt": build_dbt_resource(stores(urls))},
                         partition_key=day.isoformat())
     assert built.success
     page.goto(f"/console/finance/statements?run_id={run['id']}")

@@ -289,3 +289,24 @@ def test_phone_layout_keyboard_and_labels(browser: Browser, live_server: LiveSer
         assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
     finally:
         context.close()
+
+
+def test_the_region_picker_prices_the_store_in_the_regions_currency(http: httpx.Client, market: Marketplace) -> None:
+    listing = http.get("/shop/nordic-oak/products")
+    assert "From €120.00" in listing.text
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', listing.text)
+    assert token is not None
+    unknown = http.post("/shop/nordic-oak/region", data={"region_id": "reg_nope", "csrf_token": token.group(1),
+                                                         "back": "/shop/nordic-oak/products"})
+    assert unknown.status_code == 303 and "mp_region" not in unknown.headers.get("set-cookie", "")
+    chosen = http.post("/shop/nordic-oak/region", data={"region_id": market.usd, "csrf_token": token.group(1),
+                                                        "back": "https://evil.example/"})
+    assert chosen.status_code == 303 and chosen.headers["location"] == "/shop/nordic-oak/products"
+    listing = http.get("/shop/nordic-oak/products")
+    assert "From $130.00" in listing.text and "€" not in listing.text.split("<main", 1)[1]
+    assert "$165.00" in http.get("/shop/nordic-oak/products/oak-chair").text  # the large chair in USD
+    # A price range is read in the region's currency: $140-$200 keeps the chair (from $130 to $165) only.
+    filtered = http.get("/shop/nordic-oak/products", params={"min_price": "140", "max_price": "200"}).text
+    assert "Oak Chair" in filtered and "Pine Table" not in filtered
+    bad = http.get("/shop/nordic-oak/products", params={"min_price": "ten"})
+    assert bad.status_code == 200 and "Enter a number" in bad.text

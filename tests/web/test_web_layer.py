@@ -153,7 +153,8 @@ def test_an_unexpected_error_renders_the_500_page_without_a_trace(app: FastAPI, 
         raise RuntimeError("secret internals")
 
     app.include_router(broken)
-    answer = httpx.get(live_server.url + "/broken-test-surface", headers={"x-request-id": "req-test-500"})
+    answer = httpx.get(live_server.url + "/broken-test-surface", headers={"x-request-id": "req-test-500"},
+                       timeout=30)
     assert answer.status_code == 500
     assert "text/html" in answer.headers["content-type"]
     assert "req-test-500" in answer.text

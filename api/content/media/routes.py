@@ -13,12 +13,14 @@ from api.content.media import service
 from api.content.media.collection import COLLECTION
 from api.content.service import load_writable, readable_row
 from api.deps import AppSettings, CommerceSession, ContentSession, require
-from api.errors import NotFound
+from api.errors import NotFound, problem_responses
 from connectors.storage import Storage, StorageNotFound, storage_from_settings
 
 router = APIRouter(tags=["content"])
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
+# Media that only its tenant's editors may read (a draft or suspended tenant's) is kept by no cache.
+CACHE_NEVER = "private, no-store"
 
 
 def get_storage(request: Request) -> Storage:
@@ -33,7 +35,12 @@ def get_storage(request: Request) -> Storage:
 AppStorage = Annotated[Storage, Depends(get_storage)]
 
 
-@router.post("/api/media", status_code=201, summary="Upload an image (JPEG, PNG, WebP, GIF) or a PDF")
+@router.post(
+    "/api/media",
+    status_code=201,
+    summary="Upload an image (JPEG, PNG, WebP, GIF) or a PDF",
+    responses=problem_responses(413, 415),
+)
 def upload_media(
     session: ContentSession,
     commerce: CommerceSession,
@@ -55,6 +62,7 @@ def upload_media(
         alt=alt,
         tenant_id=tenant,
         max_bytes=settings.media_max_bytes,
+        max_pixels=settings.media_max_image_pixels,
     )
     audit.record(commerce, actor, "content.media.created", "media", media.id)
     return JSONResponse(service.to_doc(media, True), status_code=201)
@@ -86,12 +94,13 @@ def serve_media(
     media, _ = readable_row(session, access, COLLECTION, media_id)
     entry = service.file_of(media, size)
     etag = f'"{entry["etag"]}"'
-    headers = {"Cache-Control": CACHE_FOREVER, "ETag": etag, "X-Content-Type-Options": "nosniff"}
+    cache = CACHE_FOREVER if service.is_public(session, media) else CACHE_NEVER
+    headers = {"Cache-Control": cache, "ETag": etag, "X-Content-Type-Options": "nosniff"}
     # With object storage, the client fetches the bytes from it through a short-lived presigned URL, issued only
     # after the read check above (media of a hidden tenant stays private).
     direct = storage.download_url(entry["key"])
     if direct is not None:
-        return RedirectResponse(direct, status_code=307, headers={"Cache-Control": "private, no-store"})
+        return RedirectResponse(direct, status_code=307, headers={"Cache-Control": CACHE_NEVER})
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     try:

@@ -9,9 +9,11 @@ from pathlib import PurePosixPath
 from typing import Annotated, Any
 
 from pydantic import StringConstraints
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.content.access import Access
+from api.config import DEFAULT_MEDIA_MAX_IMAGE_PIXELS
+from api.content.access import Access, active_tenants
 from api.content.common import PatchInput, ensure_exist, flush_unique, iso
 from api.content.media import files, images
 from api.content.media.models import Media
@@ -62,6 +64,13 @@ def to_doc(media: Media, editable: bool = False) -> dict[str, Any]:
     }
 
 
+def is_public(session: Session, media: Media) -> bool:
+    """Anyone may read it: platform media, or media of an active tenant."""
+    if media.tenant_id is None:
+        return True
+    return session.scalar(select(active_tenants().where(Tenant.id == media.tenant_id).exists())) is True
+
+
 def _clean_filename(filename: str) -> str:
     name = PurePosixPath(filename.replace("\\", "/")).name
     return (_UNSAFE_FILENAME.sub("_", name).strip() or "upload")[-200:]
@@ -91,6 +100,7 @@ def upload(
     alt: str | None,
     tenant_id: str | None,
     max_bytes: int,
+    max_pixels: int = DEFAULT_MEDIA_MAX_IMAGE_PIXELS,
 ) -> Media:
     tenant_id = access.tenant_for_new(tenant_id)
     if tenant_id is not None:
@@ -100,7 +110,7 @@ def upload(
     if not data:
         raise ValidationFailed("The file is empty.")
     filename = _clean_filename(filename)
-    detected = images.detect(data, filename)
+    detected = images.detect(data, filename, max_pixels)
     alt = (alt or "").strip() or None
     if detected.kind == "image" and alt is None:
         raise ValidationFailed("Images need alt text (the `alt` form field).")
@@ -111,7 +121,7 @@ def upload(
                            detected.width, detected.height)
     }
     if detected.image_format is not None:
-        for name, rendition in images.renditions(data, detected.image_format).items():
+        for name, rendition in images.renditions(data, detected.image_format, max_pixels).items():
             sizes[name] = _store(session, storage, media_id, name, rendition.data, detected.mime_type, extension,
                                  rendition.width, rendition.height)
     media = Media(

@@ -11,13 +11,14 @@ from api.content.spec import Collection
 
 
 def readable(access: Access) -> ColumnElement[bool]:
-    """Admins read every record, a vendor the orders it sells in, a customer its own; nobody else any."""
+    """Admins read every record, a vendor the orders it sells in, a customer those placed under its customer
+    id (never by email: emails are not verified, and a guest's email may be registered by anyone)."""
     if access.is_admin:
         return true()
     if access.vendor_id is not None:
         return OrderRecord.vendor_ids.contains([access.vendor_id])
-    if access.actor.role is Role.customer and access.actor.email:
-        return OrderRecord.customer_email == access.actor.email.lower()
+    if access.actor.role is Role.customer and access.actor.id:
+        return OrderRecord.customer_id == access.actor.id
     return false()
 
 COLLECTION = Collection(
@@ -28,6 +29,7 @@ COLLECTION = Collection(
         "id": Field(OrderRecord.id),
         "orderId": Field(OrderRecord.order_id),
         "number": Field(OrderRecord.number),
+        "customerId": Field(OrderRecord.customer_id),
         "customerEmail": Field(OrderRecord.customer_email),
         "total": Field(OrderRecord.total, Kind.number),
         "currency": Field(OrderRecord.currency),

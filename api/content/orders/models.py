@@ -20,6 +20,8 @@ class OrderRecord(SyncColumns, Timestamps, ContentBase):
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("ord"))
     order_id: Mapped[str] = mapped_column(String(40), unique=True)
     number: Mapped[str] = mapped_column(String(40))
+    # Who may read the record as its customer: the commerce customer id, never a (possibly unverified) email.
+    customer_id: Mapped[str | None] = mapped_column(String(40), index=True)
     customer_email: Mapped[str | None] = mapped_column(String(320), index=True)
     total: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))

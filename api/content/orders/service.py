@@ -17,6 +17,7 @@ from api.content.orders.models import OrderRecord
 class CommerceOrder(Input):
     order_id: RefId
     number: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    customer_id: RefId | None = None
     customer_email: EmailStr | None = None
     total: Annotated[int, Field(ge=0)]
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
@@ -30,6 +31,7 @@ def to_doc(order: OrderRecord, editable: bool = False) -> dict[str, Any]:
         "id": order.id,
         "orderId": order.order_id,
         "number": order.number,
+        "customerId": order.customer_id,
         "customerEmail": order.customer_email,
         "total": order.total,
         "currency": order.currency,
@@ -58,6 +60,7 @@ def upsert_from_commerce(
         session.add(record)
     record.source_version = version or record.source_version
     record.number = order.number
+    record.customer_id = order.customer_id
     record.customer_email = order.customer_email.lower() if order.customer_email else None
     record.total = order.total
     record.currency = order.currency

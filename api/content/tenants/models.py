@@ -46,3 +46,12 @@ class Tenant(SyncColumns, Timestamps, ContentBase):
     secondary_color: Mapped[str | None] = mapped_column(String(7))
     heading_font: Mapped[str | None] = mapped_column(String(40))
     domains: Mapped[list[str]] = mapped_column(ARRAY(String(253)), default=list, server_default=text("'{}'"))
+
+
+class TenantDomain(ContentBase):
+    """Which tenant a domain belongs to; at most one. Kept from `tenants.domains` by a database trigger."""
+
+    __tablename__ = "tenant_domains"
+
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)

@@ -67,7 +67,7 @@ def create(session: Session, access: Access, body: TenantCreate) -> Tenant:
         status=TenantStatus.draft.value,
     )
     session.add(tenant)
-    flush_unique(session, "A tenant with this slug or vendor already exists.")
+    flush_unique(session, "A tenant with this slug, vendor or domain already exists.")
     _apply_branding(session, tenant, body.branding)
     _configured(session, tenant)
     return tenant
@@ -84,7 +84,7 @@ def update(session: Session, access: Access, tenant: Tenant, body: TenantUpdate)
             setattr(tenant, name, changes[name])
     if body.branding is not None:
         _apply_branding(session, tenant, body.branding)
-    flush_unique(session, "A tenant with this slug or vendor already exists.")
+    flush_unique(session, "A tenant with this slug, vendor or domain already exists.")
     _configured(session, tenant)
     return tenant
 

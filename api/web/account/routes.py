@@ -11,10 +11,12 @@ from fastapi.responses import Response
 from api.auth import service as auth_service
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
+from api.auth.throttle import LoginThrottle, login_throttle, throttled_login
 from api.customers import service as customers
 from api.customers.schemas import CustomerIn
 from api.deps import AppSettings, CommerceSession
-from api.errors import Conflict, Unauthorized
+from api.errors import Conflict, RateLimited, Unauthorized
+from api.middleware import client_ip
 from api.orders import service as orders
 from api.vendors.service import vendor_names
 from api.web.auth import (
@@ -43,15 +45,24 @@ def login_page(request: Request, actor: PageActor, next: str | None = None) -> R
 
 
 @router.post("/login")
-def log_in(request: Request, form: Form, session: CommerceSession, settings: AppSettings) -> Response:
+async def log_in(
+    request: Request,
+    form: Form,
+    session: CommerceSession,
+    settings: AppSettings,
+    throttle: Annotated[LoginThrottle, Depends(login_throttle)],
+) -> Response:
     values = fields(form, "email", "password", "next")
     try:
-        raw, _token, user = auth_service.login(session, values["email"], values["password"],
-                                               settings.token_ttl_seconds)
-    except Unauthorized as exc:
+        # The same throttle as /auth/token: per account, per IP, and a growing lock-out after failures.
+        raw, _token, user = await throttled_login(
+            throttle, session, email=values["email"], password=values["password"], ip=client_ip(request.scope),
+            ttl_seconds=settings.token_ttl_seconds,
+        )
+    except (Unauthorized, RateLimited) as exc:
         context = {"next": safe_next(values["next"], ""), "values": {"email": values["email"]},
                    "errors": {"_form": exc.detail or "Wrong email or password."}}
-        return render(request, "account/login.html", context, status_code=401)
+        return render(request, "account/login.html", context, status_code=exc.status, headers=exc.headers or None)
     actor = auth_service.actor_for_user(user)
     response = redirect(request, safe_next(values["next"], home_for(actor)), f"Signed in as {user.email}.")
     set_session_cookie(request, response, raw, settings.token_ttl_seconds)

@@ -70,9 +70,8 @@ def csv_rows(header: Sequence[str], rows: Iterator[Sequence[Any]]) -> Iterator[s
 
 def streamed_query(database: Database, sql: str, params: dict[str, Any]) -> Iterator[Sequence[Any]]:
     """Rows of `sql` through a server-side cursor, a thousand at a time: memory stays flat however many."""
-    with database.engine(Domain.commerce).connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=1000).execute(text(sql), params)
-        yield from result
+    with database.transaction(Domain.commerce) as reader:
+        yield from reader.execute(text(sql).execution_options(stream_results=True, yield_per=1000), params)
 
 
 def require_mart(session: Session, table: str) -> None:
@@ -184,7 +183,7 @@ def run_lines_csv(
     header = list(CommissionLineOut.model_fields)
 
     def rows() -> Iterator[list[Any]]:
-        with Session(database.engine(Domain.commerce)) as reader:
+        with database.transaction(Domain.commerce) as reader:
             for line in reader.scalars(statement.execution_options(yield_per=1000)):
                 yield [getattr(line, name) for name in header]
 

@@ -4,9 +4,10 @@ cart, order, volume-pricing and content services the API calls, and render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from api import money
 from api.auth.actor import ANONYMOUS, Actor
 from api.auth.models import Role
+from api.cache import VersionedCache, read_cache
 from api.carts import service as carts
 from api.carts.models import Cart
 from api.carts.schemas import CartIn, CartUpdate, LineItemIn, LineItemUpdate
@@ -24,6 +26,7 @@ from api.companies.models import CompanyApproval
 from api.content.richtext import render_html
 from api.content.tenants.models import Tenant
 from api.customers.schemas import AddressIn
+from api.db import Domain
 from api.deps import AppSettings, CommerceSession, ContentSession
 from api.errors import AppError, NotFound, ValidationFailed
 from api.inventory.service import OutOfStock
@@ -50,6 +53,24 @@ SORTS: list[tuple[str, str]] = [
 ]
 Page = Annotated[int, Query(ge=1, le=10_000)]
 COOKIE_YEAR = 365 * 24 * 3600
+
+
+_views: VersionedCache[Any] = VersionedCache(max_entries=1024)
+T = TypeVar("T")
+
+
+def _catalog_read(request: Request, key: str, build: Callable[[], T]) -> T:
+    """A catalog read for pages, kept while the commerce store has not changed (as the catalog API's cache;
+    an unknown version: read every time)."""
+    version = read_cache(request).version(Domain.commerce)
+    if version is not None:
+        cached: T | None = _views.get(key, version)
+        if cached is not None:
+            return cached
+    value = build()
+    if version is not None:
+        _views.put(key, version, value)
+    return value
 
 
 def _cookie(request: Request, response: Response, name: str, value: str, max_age: int = COOKIE_YEAR) -> None:
@@ -87,8 +108,8 @@ def _product_cards(shop: Shop, products: list[StoreProductOut]) -> list[dict[str
 # ---- blocks ------------------------------------------------------------------------------------------------
 
 
-def _blocks(shop_or_none: Shop | None, content: Session, commerce: Session, blocks: list[dict[str, Any]],
-            currency: str, tenant_vendor_id: str | None) -> list[dict[str, Any]]:
+def _blocks(request: Request, shop_or_none: Shop | None, content: Session, commerce: Session,
+            blocks: list[dict[str, Any]], currency: str, tenant_vendor_id: str | None) -> list[dict[str, Any]]:
     """Page blocks ready to render: rich text as safe HTML, images with their sizes and alt text, product
     grids filled from the commerce catalog in the shopper's currency."""
     media_ids = {b["image"] for b in blocks if b.get("image")}
@@ -96,7 +117,7 @@ def _blocks(shop_or_none: Shop | None, content: Session, commerce: Session, bloc
     out: list[dict[str, Any]] = []
     for block in blocks:
         kind = block.get("blockType")
-        item: dict[str, Any] = {"type": kind, "block": block, "image": None}
+        item: dict[str, Any] = {"type": kind, "block": block, "image": None, "cards": []}
         if block.get("image"):
             found = media.get(block["image"])
             item["image"] = {
@@ -106,16 +127,19 @@ def _blocks(shop_or_none: Shop | None, content: Session, commerce: Session, bloc
             } if found else None
         if kind == "richText":
             item["html"] = safe_html(render_html(block["content"]))
-        elif kind == "productGrid":
-            if block.get("productIds"):
-                rows = catalog.store_products_by_ids(commerce, block["productIds"])
-            else:
-                rows, _ = catalog.search_products(
-                    commerce, catalog.store_visible(), category_id=block.get("categoryId"),
-                    vendor_id=tenant_vendor_id, limit=12, offset=0,
-                )
-            views = [catalog.store_view(p, currency) for p in rows]
-            item["cards"] = _product_cards(shop_or_none, views) if shop_or_none else []
+        elif kind == "productGrid" and shop_or_none is not None:
+            def grid(block: dict[str, Any] = block) -> list[StoreProductOut]:
+                if block.get("productIds"):
+                    rows = catalog.store_products_by_ids(commerce, block["productIds"])
+                else:
+                    rows, _ = catalog.search_products(
+                        commerce, catalog.store_visible(), category_id=block.get("categoryId"),
+                        vendor_id=tenant_vendor_id, limit=12, offset=0,
+                    )
+                return [catalog.store_view(p, currency) for p in rows]
+
+            key = f"grid|{block.get('productIds')}|{block.get('categoryId')}|{tenant_vendor_id}|{currency}"
+            item["cards"] = _product_cards(shop_or_none, _catalog_read(request, key, grid))
         out.append(item)
     return out
 
@@ -137,7 +161,7 @@ def landing(request: Request, content: ContentSession, commerce: CommerceSession
         "tenants": tenants,
         "logos": {t.id: shops.media_url(t.logo_id, "thumbnail") for t in tenants if t.logo_id in logos},
         "page": page,
-        "blocks": _blocks(None, content, commerce, blocks, "EUR", None),
+        "blocks": _blocks(request, None, content, commerce, blocks, "EUR", None),
         "canonical": settings.public_base_url.rstrip("/") + "/",
     })
 
@@ -175,7 +199,7 @@ def home(request: Request, shop: CurrentShop, content: ContentSession, commerce:
         page = shops.published_page(content, shop.tenant.id, "home")
     except NotFound:
         page = None
-    blocks = _blocks(shop, content, commerce, page.blocks if page else [], shop.region.currency_code,
+    blocks = _blocks(request, shop, content, commerce, page.blocks if page else [], shop.region.currency_code,
                      shop.tenant.vendor_id)
     if page is None:  # a store without a home page still shows its newest products
         rows, _ = catalog.search_products(commerce, catalog.store_visible(), vendor_id=shop.tenant.vendor_id,
@@ -251,17 +275,24 @@ def products(
     price_min = _minor_units(min_price, currency, "min_price", errors)
     price_max = _minor_units(max_price, currency, "max_price", errors)
     chosen_sort: ProductSort = sort if sort in dict(SORTS) else "-created_at"  # type: ignore[assignment]
-    rows, total = catalog.search_products(
-        commerce, catalog.store_visible(), q=(q or "").strip() or None, vendor_id=shop.tenant.vendor_id,
-        category_id=category or None, currency=currency, price_min=price_min, price_max=price_max,
-        sort=chosen_sort, limit=PRODUCTS_PER_PAGE, offset=(page - 1) * PRODUCTS_PER_PAGE,
-    )
+    search = (q or "").strip() or None
+
+    def listing() -> tuple[list[StoreProductOut], int]:
+        rows, total = catalog.search_products(
+            commerce, catalog.store_visible(), q=search, vendor_id=shop.tenant.vendor_id,
+            category_id=category or None, currency=currency, price_min=price_min, price_max=price_max,
+            sort=chosen_sort, limit=PRODUCTS_PER_PAGE, offset=(page - 1) * PRODUCTS_PER_PAGE,
+        )
+        return [catalog.store_view(p, currency) for p in rows], total
+
+    key = f"list|{shop.tenant.vendor_id}|{search}|{category}|{currency}|{price_min}|{price_max}|{chosen_sort}|{page}"
+    views, total = _catalog_read(request, key, listing)
     query = {"q": q, "category": category, "min_price": min_price, "max_price": max_price,
              "sort": None if chosen_sort == "-created_at" else chosen_sort}
     pager = Pager.of(page, PRODUCTS_PER_PAGE, total, shop.url("products"), query)
     tree = shops.category_tree(content)
     return render(request, "storefront/products.html", {
-        "cards": _product_cards(shop, [catalog.store_view(p, currency) for p in rows]),
+        "cards": _product_cards(shop, views),
         "total": total,
         "pager": pager,
         "values": {"q": q or "", "category": category or "", "min_price": min_price or "",
@@ -542,7 +573,7 @@ def content_page(request: Request, page_slug: str, shop: CurrentShop, content: C
     if page_slug == "home":
         return RedirectResponse(shop.url(), status_code=308)
     page = shops.published_page(content, shop.tenant.id, page_slug)
-    blocks = _blocks(shop, content, commerce, page.blocks, shop.region.currency_code, shop.tenant.vendor_id)
+    blocks = _blocks(request, shop, content, commerce, page.blocks, shop.region.currency_code, shop.tenant.vendor_id)
     return render(request, "storefront/page.html", {
         "page": page, "blocks": blocks, "canonical": shop.canonical(page.slug), "is_home": False,
     })

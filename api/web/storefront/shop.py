@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth.actor import ANONYMOUS, Actor
+from api.cache import VersionedCache, read_cache
 from api.carts import service as carts
 from api.carts.models import Cart, CartStatus
 from api.content.access import Access
@@ -261,10 +262,7 @@ class Shop:
         return self.url(f"theme.css?v={version}")
 
 
-def _menu_items(session: Session, shop: Shop, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    page_ids = {link["page"] for item in items for link in (item, *item.get("children", [])) if link.get("page")}
-    slugs = page_slugs(session, page_ids)
-
+def _menu_items(shop: Shop, items: list[dict[str, Any]], slugs: dict[str, str]) -> list[dict[str, Any]]:
     def link(item: dict[str, Any]) -> dict[str, Any] | None:
         if item.get("page"):
             slug = slugs.get(item["page"])
@@ -301,32 +299,71 @@ def open_cart(request: Request, session: Session, actor: Actor) -> Cart | None:
     return cart if cart.status == CartStatus.open else None
 
 
+@dataclass(frozen=True)
+class StoreLayout:
+    """What every page of a store shows around its content."""
+
+    tenant: Tenant
+    logo: Media | None
+    tenants: list[Tenant]
+    regions: list[Region]
+    menus: dict[str, list[dict[str, Any]]]
+    page_slugs: dict[str, str]
+
+
+_layouts: VersionedCache[StoreLayout] = VersionedCache(max_entries=1000)
+
+
+def store_layout(request: Request, content: Session, commerce: Session, slug: str) -> StoreLayout:
+    """The store's layout, kept while neither store has changed (versions pushed by PostgreSQL; unknown
+    versions: read every time)."""
+    cache = read_cache(request)
+    versions = (cache.version(Domain.content), cache.version(Domain.commerce))
+    version = None if None in versions else f"{versions[0]}|{versions[1]}"
+    cached = _layouts.get(slug, version) if version is not None else None
+    if cached is not None:
+        return cached
+    tenant = active_tenant(content, slug)
+    found = menus(content, tenant.id)
+    page_ids = {link["page"] for items in found.values() for item in items
+                for link in (item, *item.get("children", [])) if link.get("page")}
+    layout = StoreLayout(
+        tenant=tenant,
+        logo=media_by_id(content, {tenant.logo_id}).get(tenant.logo_id) if tenant.logo_id else None,
+        tenants=active_tenants(content),
+        regions=regions.list_regions(commerce),
+        menus=found,
+        page_slugs=page_slugs(content, page_ids),
+    )
+    if version is not None:
+        _layouts.put(slug, version, layout)
+    return layout
+
+
 def build_shop(
     request: Request, slug: str, content: Session, commerce: Session, actor: Actor
 ) -> Shop:
-    tenant = active_tenant(content, slug)
+    layout = store_layout(request, content, commerce, slug)
+    tenant = layout.tenant
     tenant_host: str | None = getattr(request.state, "tenant_host", None)
     base = "" if tenant_host else f"/shop/{tenant.slug}"
     settings = request.app.state.settings
     origin = f"{request.url.scheme}://{tenant_host}" if tenant_host else settings.public_base_url.rstrip("/")
-    region_list = regions.list_regions(commerce)
-    logo = media_by_id(content, {tenant.logo_id}).get(tenant.logo_id) if tenant.logo_id else None
-    cart = open_cart(request, commerce, actor)
+    cart = open_cart(request, commerce, actor) if request.cookies.get(CART_COOKIE) else None
     shop = Shop(
         tenant=tenant,
         base=base,
         origin=origin,
         public_base=origin + base,
         theme=theme_for(tenant.primary_color, tenant.secondary_color, tenant.heading_font),
-        logo=logo,
-        tenants=active_tenants(content),
-        regions=region_list,
-        region=choose_region(request, region_list),
+        logo=layout.logo,
+        tenants=layout.tenants,
+        regions=layout.regions,
+        region=choose_region(request, layout.regions),
         cart_count=sum(i.quantity for i in cart.items) if cart else 0,
     )
-    found = menus(content, tenant.id)
-    shop.main_menu = _menu_items(content, shop, found.get("main", []))
-    shop.footer_menu = _menu_items(content, shop, found.get("footer", []))
+    shop.main_menu = _menu_items(shop, layout.menus.get("main", []), layout.page_slugs)
+    shop.footer_menu = _menu_items(shop, layout.menus.get("footer", []), layout.page_slugs)
     request.state.layout = {"shop": shop}
     request.state.error_template = "storefront/error.html"
     return shop

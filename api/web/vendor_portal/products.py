@@ -329,7 +329,8 @@ def _save(
             if file is not None:
                 uploaded = media.upload(content, access, storage, filename=file.filename or "image",
                                         data=file.file.read(settings.media_max_bytes + 1), alt=alt, tenant_id=None,
-                                        max_bytes=settings.media_max_bytes)
+                                        max_bytes=settings.media_max_bytes,
+                                        max_pixels=settings.media_max_image_pixels)
                 media_ids.append(uploaded.id)
                 images.append(str(request.base_url).rstrip("/") + media.url(uploaded.id, "original"))
             if current is None:

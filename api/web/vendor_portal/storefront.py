@@ -124,7 +124,8 @@ def save_branding(request: Request, form: Form, actor: VendorEditor, session: Co
                 if isinstance(logo, UploadFile) and logo.filename:
                     uploaded = media.upload(content, access, storage, filename=logo.filename,
                                             data=logo.file.read(settings.media_max_bytes + 1), alt=values["logo_alt"],
-                                            tenant_id=tenant.id, max_bytes=settings.media_max_bytes)
+                                            tenant_id=tenant.id, max_bytes=settings.media_max_bytes,
+                                            max_pixels=settings.media_max_image_pixels)
                     assert body.branding is not None
                     body = body.model_copy(update={"branding": body.branding.model_copy(update={"logo": uploaded.id})})
                 tenants.update(content, access, tenant, body)

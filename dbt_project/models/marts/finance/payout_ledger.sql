@@ -1,60 +1,50 @@
--- Every movement of a vendor's balance per currency, and whether it counts in what the vendor may be paid
--- (DESIGN §14, issue 14; the one definition is the payable-balance module of `api/payouts`):
---   a commission ledger line (sale, refund, cancellation) is `available` when its vendor order's payment
---   was captured, its day is in a commission run that is approved or locked with no finding, and the
---   vendor's holding period after that day is over; otherwise it is `pending`.
---   a payout is debited when requested (`in_payout` while requested or approved, `paid` when paid); a
---   failed or rejected one is credited back when decided (`returned`).
--- The day of a line is the commission run's: a sale counts on the UTC day its order was placed, a
--- reversal on the day of its refund (or of the cancellation that reversed it without a refund).
-with vendors as (
-    -- Holding period in days after a line's day before it becomes available (no column yet: 0).
-    select vendor_id, 0 as holding_days
-    from {{ ref('stg_commerce__vendors') }}
-),
-approved_days as (
-    select distinct d::date as run_day
+-- Every movement of a vendor's balance per currency, classified by the one payable-balance definition
+-- (`api/payouts/balance.py`, DESIGN §14; tests/analytics/test_marts.py proves both agree to the cent):
+--   a commission ledger line (sale, refund, cancellation) takes the state of its vendor order:
+--     `uncaptured` while nothing of the vendor order was captured;
+--     `available` (earned) once captured, the UTC day its order was placed lies in a commission run that is
+--       approved or locked with its checks passed, and the vendor's holding period after the capture is over;
+--     `pending` otherwise;
+--   a payout is debited when requested (`in_payout` while requested or approved, `paid` when paid); a failed
+--   or rejected one holds nothing (`returned`: debited, then credited back when decided).
+-- As of the build (`now()`): the holding period runs from the capture (`vendors.payout_hold_days`).
+with settled_days as (
+    select distinct d::date as settled_day
     from {{ ref('stg_commerce__commission_runs') }} as r
     cross join lateral generate_series(r.period_start, r.period_end, interval '1 day') as d
-    where r.status in ('approved', 'locked') and r.finding_count = 0
+    where r.status in ('approved', 'locked') and r.checks_passed
 ),
-lines as (
+vendor_orders as (
     select
-        cl.commission_line_id,
-        cl.vendor_id,
-        cl.currency_code,
-        cl.line_type,
-        cl.order_id,
-        cl.vendor_amount,
-        cl.created_at,
-        (case when cl.line_type = 'sale' then o.created_at
-              else coalesce(r.created_at, vo.canceled_at, cl.created_at) end at time zone 'UTC')::date as line_day,
-        vo.captured_total > 0 as is_captured
-    from {{ ref('stg_commerce__commission_lines') }} as cl
-    join {{ ref('stg_commerce__orders') }} as o on o.order_id = cl.order_id
-    join {{ ref('stg_commerce__vendor_orders') }} as vo on vo.vendor_order_id = cl.vendor_order_id
-    left join {{ ref('stg_commerce__refunds') }} as r on r.refund_id = cl.refund_id
+        vo.vendor_order_id,
+        (o.created_at at time zone 'UTC')::date as order_day,
+        vo.captured_total > 0 as is_captured,
+        coalesce(vo.captured_at + make_interval(days => v.payout_hold_days) <= now(), false) as hold_is_over
+    from {{ ref('stg_commerce__vendor_orders') }} as vo
+    join {{ ref('stg_commerce__orders') }} as o on o.order_id = vo.order_id
+    join {{ ref('stg_commerce__vendors') }} as v on v.vendor_id = vo.vendor_id
 ),
 movements as (
     select
-        'commission_line:' || l.commission_line_id as entry_id,
-        l.vendor_id,
-        l.currency_code,
-        l.line_type as entry_type,
-        l.commission_line_id as source_id,
-        l.order_id,
+        'commission_line:' || cl.commission_line_id as entry_id,
+        cl.vendor_id,
+        cl.currency_code,
+        cl.line_type as entry_type,
+        cl.commission_line_id as source_id,
+        cl.order_id,
+        cl.vendor_order_id,
         null::varchar as payout_id,
-        l.line_day,
-        l.vendor_amount as amount,
+        vo.order_day as line_day,
+        cl.vendor_amount as amount,
         case
-            when l.is_captured and a.run_day is not null
-                 and l.line_day + v.holding_days <= (now() at time zone 'UTC')::date then 'available'
+            when not vo.is_captured then 'uncaptured'
+            when s.settled_day is not null and vo.hold_is_over then 'available'
             else 'pending'
         end as balance_state,
-        l.created_at as occurred_at
-    from lines as l
-    join vendors as v on v.vendor_id = l.vendor_id
-    left join approved_days as a on a.run_day = l.line_day
+        cl.created_at as occurred_at
+    from {{ ref('stg_commerce__commission_lines') }} as cl
+    join vendor_orders as vo on vo.vendor_order_id = cl.vendor_order_id
+    left join settled_days as s on s.settled_day = vo.order_day
     union all
     select
         'payout:' || payout_id,
@@ -63,8 +53,9 @@ movements as (
         'payout',
         payout_id,
         null,
+        null,
         payout_id,
-        (created_at at time zone 'UTC')::date,
+        null,
         -amount,
         case when status = 'paid' then 'paid'
              when status in ('requested', 'approved') then 'in_payout'
@@ -79,8 +70,9 @@ movements as (
         'payout_returned',
         payout_id,
         null,
+        null,
         payout_id,
-        (coalesce(decided_at, updated_at) at time zone 'UTC')::date,
+        null,
         amount,
         'returned',
         coalesce(decided_at, updated_at)
@@ -90,7 +82,7 @@ movements as (
 counted as (
     select
         *,
-        case when balance_state = 'pending' then 0 else amount end as payable_amount
+        case when balance_state in ('uncaptured', 'pending') then 0 else amount end as payable_amount
     from movements
 )
 select
@@ -100,6 +92,7 @@ select
     entry_type,
     source_id,
     order_id,
+    vendor_order_id,
     payout_id,
     line_day,
     amount,

@@ -7,6 +7,7 @@ select
     findings,
     line_count,
     finding_count,
+    checks_passed,
     dagster_run_id,
     computed_at,
     approved_at,

@@ -8,6 +8,7 @@ select
     tax_total,
     total,
     captured_total,
+    captured_at,
     refunded_total,
     commission_rate,
     shipping_option_id,

@@ -6,6 +6,7 @@ select
     status,
     commission_rate,
     default_currency,
+    payout_hold_days,
     version,
     created_at,
     updated_at

@@ -1,0 +1,1 @@
+"""What an operator watches: Prometheus metrics (`metrics.py`) and OpenTelemetry traces (`tracing.py`)."""
