@@ -67,7 +67,7 @@ def api_token(http: httpx.Client, email: str, password: str) -> dict[str, str]:
 
 
 def register_vendor(page: Page, name: str, slug: str, email: str) -> None:
-    page.goto("/vendor-portal/register")
+    page.goto("/vendor-portal/register", timeout=60_000)  # the browser's first page: a cold start on a busy machine
     page.get_by_label("Business name").fill(name)
     page.get_by_label("Store address (slug)").fill(slug)
     page.get_by_label("Email").fill(email)

@@ -35,7 +35,7 @@ from api.quotes import service as quotes
 from api.quotes.models import Quote, QuoteStatus
 from api.quotes.schemas import QuoteIn
 from api.regions.models import Region
-from api.web import charts
+from api.web import components as charts
 from api.web.auth import Form, PageActor, set_session_cookie
 from api.web.company_portal.common import (
     ROOT,

@@ -3,6 +3,7 @@ the read-only rule for vendors that are not (or no longer) approved."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -12,6 +13,8 @@ from fastapi.responses import HTMLResponse
 from api import money
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
+from api.db import set_tenant_scope
+from api.deps import CommerceSession, ContentSession, tenant_scope
 from api.errors import Conflict
 from api.vendor_portal import scope
 from api.vendors import service as vendors
@@ -23,8 +26,29 @@ from api.web.router import page_router
 ROOT = "/vendor-portal"
 router = page_router(ROOT)
 
-VendorUser = Annotated[Actor, Depends(require_page_scope(Scope.vendor_read))]
-VendorEditor = Annotated[Actor, Depends(require_page_scope(Scope.vendor_read, Scope.vendor_write))]
+
+
+def scoped_page_actor(*scopes: Scope) -> Callable[..., Actor]:
+    """`require_page_scope(*scopes)`, then both stores' transactions narrowed to the actor's tenant (a vendor's
+    or a company's rows), as `api.deps.current_actor` does for the API: row-level security backs up the
+    services' own filters on these pages too."""
+    required = require_page_scope(*scopes)
+
+    def dependency(request: Request, actor: Actor = Depends(required), *, session: CommerceSession,
+                   content: ContentSession) -> Actor:
+        # The API's `current_actor` (behind ContentSession) reads headers only and leaves an anonymous actor on
+        # the request: the layout must show the page's signed-in user.
+        request.state.actor = actor
+        narrowed = tenant_scope(actor)
+        set_tenant_scope(session, narrowed)
+        set_tenant_scope(content, narrowed)
+        return actor
+
+    return dependency
+
+
+VendorUser = Annotated[Actor, Depends(scoped_page_actor(Scope.vendor_read))]
+VendorEditor = Annotated[Actor, Depends(scoped_page_actor(Scope.vendor_read, Scope.vendor_write))]
 
 STATUS_TEXT = {
     VendorStatus.pending: "Your application is waiting for review by the platform team. You can look around; "

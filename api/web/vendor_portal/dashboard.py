@@ -20,7 +20,7 @@ from api.vendor_portal import service as portal
 from api.vendors import service as vendors
 from api.vendors.models import Vendor, VendorStatus
 from api.vendors.schemas import VendorRegisterIn
-from api.web import charts
+from api.web import components as charts
 from api.web.auth import Form, PageActor, home_for, set_session_cookie
 from api.web.forms import app_error_fields, fields, validate
 from api.web.render import format_money, redirect, render
