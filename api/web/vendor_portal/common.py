@@ -27,7 +27,6 @@ ROOT = "/vendor-portal"
 router = page_router(ROOT)
 
 
-
 def scoped_page_actor(*scopes: Scope) -> Callable[..., Actor]:
     """`require_page_scope(*scopes)`, then both stores' transactions narrowed to the actor's tenant (a vendor's
     or a company's rows), as `api.deps.current_actor` does for the API: row-level security backs up the
@@ -36,9 +35,6 @@ def scoped_page_actor(*scopes: Scope) -> Callable[..., Actor]:
 
     def dependency(request: Request, actor: Actor = Depends(required), *, session: CommerceSession,
                    content: ContentSession) -> Actor:
-        # The API's `current_actor` (behind ContentSession) reads headers only and leaves an anonymous actor on
-        # the request: the layout must show the page's signed-in user.
-        request.state.actor = actor
         narrowed = tenant_scope(actor)
         set_tenant_scope(session, narrowed)
         set_tenant_scope(content, narrowed)
