@@ -275,7 +275,6 @@ def _refundable(vendor_order: VendorOrder) -> int:
 def _cancel_part(session: Session, provider: PaymentProvider, order: Order, vendor_order: VendorOrder) -> None:
     """Cancel one vendor order: release its stock and give back its share of the money."""
     vendor_order.status = VENDOR_ORDER_STATUS.transition(vendor_order.status, VendorOrderStatus.canceled)
-    vendor_order.canceled_at = utcnow()
     inventory.release(session, vendor_order.id)
     if order.payment_status in (PaymentStatus.captured, PaymentStatus.partially_refunded):
         share = _refundable(vendor_order)
@@ -289,6 +288,9 @@ def _cancel_part(session: Session, provider: PaymentProvider, order: Order, vend
     ):
         payments.void(provider, order)
     # Still authorised with other parts open: this share is simply not captured later.
+    # The cancellation's time is taken after its refund's: the commission run replays a refund before a
+    # cancellation of the same instant, so the refund reverses the lines it reversed here.
+    vendor_order.canceled_at = utcnow()
     commissions.reverse_rest(session, vendor_order)
 
 
