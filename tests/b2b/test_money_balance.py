@@ -16,7 +16,7 @@ from assets.commissions.definitions import payout_batch
 from orchestration.resources import StoresResource
 from tests.b2b.conftest import Market
 from tests.b2b.test_payouts import RefusingProvider
-from tests.conftest import assert_problem, owner_urls
+from tests.conftest import PASSWORD, assert_problem, owner_urls
 
 BATCH_CONFIG = {"ops": {"commissions__payout_batch": {"config": {"minimum_amount": 1}}}}
 
@@ -133,7 +133,8 @@ def test_an_approved_run_is_reopened_with_a_reason_and_approved_again(market: Ma
 
 def test_a_failed_batch_transfer_returns_the_amount_to_the_balance(market: Market, database: Database) -> None:
     _, headers, variant = market.seller(price=10_000)
-    market.ok(market.client.patch("/vendor/me", json={"stripe_account_id": "acct_x"}, headers=headers))
+    market.ok(market.client.patch("/vendor/me", json={"stripe_account_id": "acct_x", "current_password": PASSWORD},
+                                  headers=headers))
     market.settle(market.buy([(variant, 1)])["id"])
     _batch(database)
     finance = market.finance()
