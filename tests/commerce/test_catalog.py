@@ -136,4 +136,7 @@ def test_store_listing_runs_a_fixed_number_of_queries(shop: Shop, client: TestCl
         page = shop.ok(client.get("/store/products", params={"region_id": shop.regions["EUR"]["id"]},
                                   headers=shop.store))
     assert page["total"] == 12
+    # New products move the store's version, which also expires the key's cached actor (whenever the notification
+    # arrives): the key's own lookups are not the listing's.
+    few, many = ([s for s in found if "api_keys" not in s] for found in (few, many))
     assert len(many) == len(few) <= 12
