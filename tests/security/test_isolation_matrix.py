@@ -46,6 +46,7 @@ NO_OBJECT = {
     "version_id": "a page version is reached through its page, which is tenant B's below",
     "subscription_id": "webhook subscriptions are platform objects, reached only with admin scopes",
     "rule_id": "commission rules are set by admins (platform objects)",
+    "mail_id": "the local mailbox is read only by admins (platform objects); its mails carry no tenant",
 }
 
 
