@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -167,7 +168,14 @@ class TenantHosts:
 
     def slug_for(self, host: str) -> str | None:
         if time.monotonic() >= self._expires:
-            hosts = self._load()
+            try:
+                hosts = self._load()
+            except OperationalError:
+                # The content store is down: route by the domains last known, and let the request itself
+                # answer (503 from /ready and the API, the 503 page from the stores).
+                with self._lock:
+                    self._expires = time.monotonic() + 1.0
+                return self._hosts.get(host)
             with self._lock:
                 self._hosts, self._expires = hosts, time.monotonic() + self.ttl
         return self._hosts.get(host)
