@@ -75,8 +75,10 @@ def test_the_sensor_requests_a_sync_for_entities_with_new_events(shop: Shop, url
     shop.region("EUR")
     vendor = shop.vendor()
     shop.product(vendor["id"])
-    with DagsterInstance.ephemeral() as instance:
-        context = build_sensor_context(instance=instance, resources={"stores": _stores(urls)})
+    # The stores resource is a context manager (it tags log lines with the run id): open the contexts with `with`.
+    with DagsterInstance.ephemeral() as instance, build_sensor_context(
+        instance=instance, resources={"stores": _stores(urls)}
+    ) as context:
         result = outbox_sync_sensor(context)
         assert isinstance(result, SensorResult) and result.run_requests and result.cursor
         assert len(result.run_requests) == 1
@@ -85,8 +87,9 @@ def test_the_sensor_requests_a_sync_for_entities_with_new_events(shop: Shop, url
         cursor = json.loads(result.cursor)
         assert cursor["commerce"] > 0
 
-        quiet = outbox_sync_sensor(build_sensor_context(instance=instance, cursor=result.cursor,
-                                                        resources={"stores": _stores(urls)}))
+        with build_sensor_context(instance=instance, cursor=result.cursor,
+                                  resources={"stores": _stores(urls)}) as again:
+            quiet = outbox_sync_sensor(again)
         assert isinstance(quiet, SensorResult) and not quiet.run_requests
 
 
