@@ -69,7 +69,9 @@ def test_the_payable_balance_of_the_mart_equals_the_definition_for_every_vendor(
     mart = {(r["vendor_id"], r["currency_code"]): {part: int(r[part]) for part in PARTS}
             for r in world.sql("SELECT * FROM analytics.vendor_balances")}
     assert mart == expected
-    assert any(parts["available"] > 0 for parts in mart.values())
+    # Available money is in the mart: positive on a fresh world, negative for nordic-oak once the commissions
+    # tests' batch has paid out everything earned (the payouts added above then exceed what is earned).
+    assert any(parts["available"] != 0 for parts in mart.values())
     assert mart[(vendor, "EUR")]["in_payout"] >= 700
     # The ledger's running payable balance ends on the same number.
     last = world.sql("""SELECT DISTINCT ON (vendor_id, currency_code) vendor_id, currency_code, payable_balance_after
