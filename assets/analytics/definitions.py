@@ -3,9 +3,9 @@ rebuilds the marts (`dbt build`, tests as asset checks) and the job that rebuild
 
 The dbt models themselves are `assets/dbt.py` (with their freshness policies); their sources map to the raw
 tables declared here, to the sync assets for the content copies the sync module maintains, and to the
-tables the commission run writes (`commerce/commission_runs`, declared by the commissions module), so one
-lineage graph runs from the stores through the commission run to the marts the dashboards read
-(`payout_ledger`, `vendor_balances`)."""
+tables the commission run and the payout batch write (`commerce/commission_runs`, `commerce/payouts`, declared
+by the commissions module), so one lineage graph runs from the stores through the commission run and the payout
+batch to the marts the dashboards read (`payout_ledger`, `vendor_balances`)."""
 
 from dagster import (
     AssetCheckResult,
@@ -29,7 +29,8 @@ from orchestration.resources import StoresResource
 OWNERS = ["team:data"]
 
 # Store tables read by dbt that no other module materialises (the sync module owns content/tenants,
-# content/product_contents, content/order_records and commerce/content_links).
+# content/product_contents, content/order_records and commerce/content_links; the commissions module
+# commerce/commission_runs, commerce/payouts and the payout batch tables).
 COMMERCE_TABLES = {
     "users": "Login identities (customers, employees, vendor users, admins, finance).",
     "audit_log": "Append-only audit log of mutating actions.",
@@ -50,7 +51,6 @@ COMMERCE_TABLES = {
     "shipping_options": "Vendor shipping options.",
     "commission_rules": "Commission rules: platform default, per vendor, per category, with validity windows.",
     "commission_lines": "Commission ledger recorded at checkout (sales and reversals).",
-    "payouts": "Vendor payouts (requested by a vendor or built by a payout batch), with their status.",
     "companies": "Buyer companies.",
     "company_employees": "Company employees and their spending limits.",
 }
