@@ -328,6 +328,15 @@ def payout_list(
     })
 
 
+@router.get("/console/finance/payouts/{payout_id}")
+def payout_detail(request: Request, payout_id: str, actor: FinanceReader, session: CommerceSession) -> Response:
+    """What makes up a payout: its commission lines, order lines, rule versions and refunds (the lineage API)."""
+    found = payout_routes.payout_lineage(payout_id, session, actor)
+    return render(request, "finance/payout.html", {
+        "lineage": found, "names": vendor_names(session, [found.vendor_id] if found.vendor_id else []),
+    })
+
+
 @router.post("/console/finance/payouts/{payout_id}/approve")
 def payout_approve(request: Request, payout_id: str, actor: FinanceWriter, session: CommerceSession,
                    settings: AppSettings) -> Response:
