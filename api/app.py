@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Cached answers are served only while these listeners hear every change (api/cache_events.py).
-        listeners = start_listeners(database.urls, read_cache.versions)
+        listeners = start_listeners(database.urls, read_cache.versions, settings.redis_url)
         try:
             yield
         finally:

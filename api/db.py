@@ -12,12 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 
 from api.config import Settings
+
+if TYPE_CHECKING:
+    from api.cache_events import ChangePublisher
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +142,8 @@ def resolve_urls(settings: Settings) -> DatabaseUrls:
 class Database:
     """Engines and session factories for both domains."""
 
+    change_publisher: ChangePublisher | None
+
     def __init__(self, urls: DatabaseUrls, settings: Settings) -> None:
         # Every mapper must be known before the first query (foreign keys name other domains' tables).
         import api.models  # noqa: F401
@@ -160,6 +165,14 @@ class Database:
         self.content_sessions = sessionmaker(self.content_engine, expire_on_commit=False)
         for sessions in (self.commerce_sessions, self.content_sessions):
             event.listen(sessions, "after_begin", _apply_tenant_scope)
+        if settings.redis_url:
+            # The API's read caches hear of changes on Redis where it is configured (api/cache_events.py).
+            from api.cache_events import ChangePublisher, redis_channel
+
+            self.change_publisher = ChangePublisher(settings.redis_url, redis_channel(urls))
+            self.change_publisher.install((self.commerce_engine, self.content_engine))
+        else:
+            self.change_publisher = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -181,6 +194,8 @@ class Database:
             conn.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
+        if self.change_publisher is not None:
+            self.change_publisher.close()
         self.commerce_engine.dispose()
         if self.content_engine is not self.commerce_engine:
             self.content_engine.dispose()
