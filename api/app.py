@@ -125,9 +125,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Cached answers are served only while these listeners hear every change (api/cache_events.py).
         listeners = start_listeners(database.urls, read_cache.versions, settings.redis_url)
+        # This process's own commits move the versions at once (it reads its own writes).
+        database.change_subscribers.append(read_cache.versions.moved)
         try:
             yield
         finally:
+            database.change_subscribers.remove(read_cache.versions.moved)
             for listener in listeners:
                 listener.stop()
 
@@ -146,6 +149,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = database
     app.state.read_cache = read_cache
+    app.state.database_slots = {}  # api/deps.py
 
     install_error_handlers(app)
     for router in (

@@ -11,13 +11,14 @@ callers then build every answer fresh and keep none. A reconnect starts a new ve
 changed while the channel was down is unknown), so nothing cached before the drop is ever served again.
 A notification that has reached the socket but is not yet applied also counts as "unknown".
 
-With Redis: the same triggers also name their store in the transaction-local setting `app.changed_stores`;
-every process that writes through `api.db.Database` (API, CLI, Dagster) reads it just before a commit of a
-transaction that wrote, and publishes those stores on the Redis channel once the connection comes back to
-its pool (after the commit). Each worker then holds one Redis subscription instead of one database
-connection, with the same fallback: no version while unsubscribed, a new version on every resubscribe.
-Every writing process must have REDIS_URL set (one `.env`); a write that bypasses `Database` (psql) is
-heard only through LISTEN/NOTIFY.
+The same triggers also name their store in the transaction-local setting `app.changed_stores`: every
+process that writes through `api.db.Database` (API, CLI, Dagster) reads it just before the commit of a
+transaction that wrote and, once the commit is done, moves its own versions at once (a worker reads its
+own writes without waiting for the notification) and, with Redis, publishes those stores on the Redis
+channel. Each worker then holds one Redis subscription instead of one database connection, with the same
+fallback: no version while unsubscribed, a new version on every resubscribe. Every writing process must
+have REDIS_URL set (one `.env`); a write that bypasses `Database` (psql) is heard only through
+LISTEN/NOTIFY.
 """
 
 from __future__ import annotations
@@ -29,11 +30,10 @@ import select
 import threading
 import uuid
 from collections.abc import Iterable
-from typing import Any
 
 import psycopg
 import redis
-from sqlalchemy import Connection, Engine, event, make_url
+from sqlalchemy import make_url
 
 from api.db import DatabaseUrls, Domain, libpq_url
 
@@ -189,59 +189,23 @@ def redis_channel(urls: DatabaseUrls) -> str:
 
 
 class ChangePublisher:
-    """Publishes, after each commit of a transaction that changed what a reader could see, the stores it
-    changed on Redis (the writing side of `RedisChangeListener`)."""
+    """Publishes on Redis the stores each committed transaction of this process changed (the writing side
+    of `RedisChangeListener`; `api.db.Database` calls it after the commit)."""
 
     def __init__(self, redis_url: str, channel: str) -> None:
         self.channel = channel
         self._client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
 
-    def install(self, engines: Iterable[Engine]) -> None:
-        for engine in set(engines):
-            event.listen(engine, "before_cursor_execute", _note_write)
-            event.listen(engine, "commit", _read_changed_stores)
-            event.listen(engine, "rollback", _forget_changes)
-            event.listen(engine.pool, "checkin", self._publish)
-
-    def publish(self, stores: Iterable[str]) -> None:
+    def publish(self, stores: Iterable[Domain]) -> None:
         for store in stores:
             try:
-                self._client.publish(self.channel, store)
+                self._client.publish(self.channel, store.value)
             except redis.RedisError as exc:
                 # The subscribers share this Redis: when it is gone they have no version and cache nothing.
-                log.error("could not publish a store change", extra={"store": store, "error": str(exc)})
-
-    def _publish(self, dbapi_connection: object, record: Any) -> None:
-        changed = record.info.pop(CHANGED_STORES, None)
-        if changed:
-            self.publish(changed.split(","))
+                log.error("could not publish a store change", extra={"store": store.value, "error": str(exc)})
 
     def close(self) -> None:
         self._client.close()
-
-
-WROTE = "store_changes.wrote"
-CHANGED_STORES = "store_changes.stores"
-
-
-def _note_write(conn: Connection, cursor: object, statement: str, *args: object) -> None:
-    if not statement.lstrip()[:6].upper().startswith("SELECT"):
-        conn.info[WROTE] = True
-
-
-def _read_changed_stores(conn: Connection) -> None:
-    """Just before the commit of a transaction that wrote: which stores did it change (the triggers say)."""
-    if conn.info.pop(WROTE, False):
-        row = conn.connection.driver_connection.execute(  # type: ignore[union-attr]
-            "SELECT current_setting('app.changed_stores', true)"
-        ).fetchone()
-        if row and row[0]:
-            conn.info[CHANGED_STORES] = row[0]
-
-
-def _forget_changes(conn: Connection) -> None:
-    conn.info.pop(WROTE, None)
-    conn.info.pop(CHANGED_STORES, None)
 
 
 def start_listeners(

@@ -88,7 +88,7 @@ def serve(
     env = _child_env(settings, urls)
     env["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(settings))
     _echo(f"API on http://{settings.api_host}:{settings.api_port} (docs at /docs)")
-    raise typer.Exit(subprocess.call(_uvicorn_command(settings, workers), env=env, cwd=PROJECT_ROOT))
+    raise typer.Exit(subprocess.call(_uvicorn_command(settings, workers), env=_api_env(env, workers), cwd=PROJECT_ROOT))
 
 
 @app.command()
@@ -195,6 +195,11 @@ def _fresh_metrics_dir(settings: Settings) -> Path:
 
 def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
+
+
+def _api_env(env: dict[str, str], workers: int) -> dict[str, str]:
+    """The API workers' environment: each sizes its pools to its share of the connections (api/config.py)."""
+    return {**env, "WEB_CONCURRENCY": str(workers)}
 
 
 def _uvicorn_command(settings: Settings, workers: int) -> list[str]:
@@ -387,7 +392,7 @@ def demo(
     workers = workers or os.cpu_count() or 1
     _echo(f"[4/4] Starting the API ({workers} workers), the Dagster webserver and daemon, the dispatcher ...")
     processes = [
-        subprocess.Popen(_uvicorn_command(settings, workers), env=env, cwd=PROJECT_ROOT),
+        subprocess.Popen(_uvicorn_command(settings, workers), env=_api_env(env, workers), cwd=PROJECT_ROOT),
         subprocess.Popen(
             [_bin("dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(settings.dagster_port)],
             env=env,
