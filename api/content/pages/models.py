@@ -28,6 +28,8 @@ class Page(Timestamps, ContentBase):
         Index("uq_pages_platform_slug", "slug", unique=True, postgresql_where=text("tenant_id IS NULL")),
         Index("ix_pages_status_published_at", "status", "published_at"),
         Index("ix_pages_publish_at", "publish_at", postgresql_where=text("publish_at IS NOT NULL")),
+        # `where[slug][equals]` across tenants (the public pages read; docs/PERFORMANCE.md).
+        Index("ix_pages_slug", "slug"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("page"))
