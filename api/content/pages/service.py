@@ -7,6 +7,8 @@ published and `publishedAt`, keeps the published content as a numbered version, 
 an editor reviews, then publishes), so nothing reaches the public without an explicit publish.
 Publishing with a future `publishAt` only schedules: the scheduler's tick (`publish_due`) publishes the draft
 at that time, through the same `publish`, so `page.published` (and the sync and webhooks) fire then.
+Other locales' values (`PATCH ?locale=de`) go to the draft's `locales` and become the live `translations` on
+publish, so a translation, too, reaches the public only when published; `draft=true` shows editors the draft.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from api.clock import utcnow
 from api.content.access import SYSTEM, Access
 from api.content.common import ensure_exist, flush_unique, iso
+from api.content.locales import merged
 from api.content.media.models import Media
 from api.content.pages.models import Page, PageVersion, PublishStatus
 from api.content.pages.schemas import PageCreate, PageUpdate
@@ -54,13 +57,14 @@ def to_doc(page: Page, editable: bool = False) -> dict[str, Any]:
 
 
 def _live(page: Page) -> dict[str, Any]:
-    return {
+    live = {
         "title": page.title,
         "slug": page.slug,
         "blocks": page.blocks,
         "seoTitle": page.seo_title,
         "seoDescription": page.seo_description,
     }
+    return {**live, "locales": page.translations} if page.translations else live
 
 
 def _content(body: PageCreate | PageUpdate, *, partial: bool) -> dict[str, Any]:
@@ -121,6 +125,15 @@ def update(session: Session, access: Access, page: Page, body: PageUpdate) -> Pa
     return page
 
 
+def translate(session: Session, page: Page, locale: str, values: dict[str, Any]) -> None:
+    """Another locale's values go to the draft too (`draft.locales`), and live with the next publish."""
+    _check_references(session, page.tenant_id, values)
+    locales = merged(page.draft.get("locales") or {}, locale, values)
+    draft = {key: value for key, value in page.draft.items() if key != "locales"}
+    page.draft = {**draft, "locales": locales} if locales else draft
+    session.flush()
+
+
 def publish(session: Session, access: Access, page: Page, publish_at: datetime | None = None) -> Page:
     """Make the draft live now, or (with a future `publish_at`) schedule it for then."""
     draft = page.draft
@@ -136,6 +149,7 @@ def publish(session: Session, access: Access, page: Page, publish_at: datetime |
     page.blocks = draft["blocks"]
     page.seo_title = draft.get("seoTitle")
     page.seo_description = draft.get("seoDescription")
+    page.translations = dict(draft.get("locales") or {})
     page.status = PublishStatus.published.value
     page.published_at = now
     last = session.scalar(select(func.max(PageVersion.version)).where(PageVersion.page_id == page.id)) or 0
