@@ -45,6 +45,8 @@ from api.errors import BadRequest
 
 LOCALES: tuple[str, ...] = ("en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv", "da")
 PLATFORM_DEFAULT = "en"
+LOCALE_NAMES = {"en": "English", "de": "Deutsch", "fr": "Français", "es": "Español", "it": "Italiano",
+                "nl": "Nederlands", "pl": "Polski", "pt": "Português", "sv": "Svenska", "da": "Dansk"}
 ALL = frozenset({"all", "*"})
 NO_FALLBACK = frozenset({"none", "null", "false"})
 READ_PARAMS = ("locale", "fallback-locale", "fallbackLocale", "draft")
