@@ -53,6 +53,25 @@ READ_PARAMS = ("locale", "fallback-locale", "fallbackLocale", "draft")
 
 Doc = dict[str, Any]
 
+# The OpenAPI description of the read parameters (every list and get route of the collection API).
+READ_PARAMETERS: list[dict[str, Any]] = [
+    {"name": "locale", "in": "query", "required": False, "schema": {"type": "string", "enum": [*LOCALES, "all", "*"]},
+     "description": "Localised fields in this locale (default: each document's tenant's default locale); `all` or "
+                    "`*`: every locale as `{locale: value}`. Filters and sorts use it too. Unknown: 400."},
+    {"name": "fallback-locale", "in": "query", "required": False,
+     "schema": {"type": "string", "enum": [*LOCALES, "none", "null", "false"]},
+     "description": "The locale a missing value is taken from first (then the default locale); `none`, `null` or "
+                    "`false`: no falling back, a missing value is null. `fallbackLocale` is read the same."},
+    {"name": "draft", "in": "query", "required": False, "schema": {"type": "boolean", "default": False},
+     "description": "`true`: an editor of the document reads its newest (draft) content; ignored for everyone "
+                    "else (published content only)."},
+]
+WRITE_PARAMETERS: list[dict[str, Any]] = [
+    {"name": "locale", "in": "query", "required": False, "schema": {"type": "string", "enum": list(LOCALES)},
+     "description": "Write the body's localised fields as this locale's values (the document's tenant must have "
+                    "it enabled); `null` removes a locale's value. Default: the tenant's default locale."},
+]
+
 
 @dataclass(frozen=True)
 class TenantLocales:

@@ -18,7 +18,15 @@ from api.content import service
 from api.content.access import Access, ContentAccess
 from api.content.collections import COLLECTIONS
 from api.content.common import parse
-from api.content.locales import LocaleQuery, View, check_locale, query_fields, split_params
+from api.content.locales import (
+    READ_PARAMETERS,
+    WRITE_PARAMETERS,
+    LocaleQuery,
+    View,
+    check_locale,
+    query_fields,
+    split_params,
+)
 from api.content.query import MAX_CONDITIONS, MAX_LIMIT, parse_doc, parse_list
 from api.content.spec import Collection, Doc
 from api.db import Domain
@@ -103,10 +111,11 @@ def _add_routes(collection: Collection) -> None:
 
     router.add_api_route(path, list_docs, methods=["GET"], name=f"list_{slug}",
                          summary=f"List {slug}",
-                         description=f"{collection.description}\n\n{LIST_HELP}\n\n{LOCALE_HELP}")
+                         description=f"{collection.description}\n\n{LIST_HELP}\n\n{LOCALE_HELP}",
+                         openapi_extra={"parameters": READ_PARAMETERS})
     router.add_api_route(path + "/{doc_id}", get_doc, methods=["GET"], name=f"get_{slug}",
                          summary=f"Get one of {slug} (`depth` 0..2, `locale`, `fallback-locale`, `draft`)",
-                         description=LOCALE_HELP)
+                         description=LOCALE_HELP, openapi_extra={"parameters": READ_PARAMETERS})
 
     create, create_schema = collection.create, collection.create_schema
     if create is not None and create_schema is not None:
@@ -130,7 +139,7 @@ def _add_routes(collection: Collection) -> None:
             return JSONResponse(view.doc(collection, row, True), status_code=201)
 
         router.add_api_route(path, create_doc, methods=["POST"], status_code=201, name=f"create_{slug}",
-                             summary=f"Create one of {slug}")
+                             summary=f"Create one of {slug}", openapi_extra={"parameters": WRITE_PARAMETERS})
 
     update, update_schema = collection.update, collection.update_schema
     if update is not None and update_schema is not None:
@@ -160,7 +169,8 @@ def _add_routes(collection: Collection) -> None:
             return JSONResponse(view.doc(collection, row, True))
 
         router.add_api_route(path + "/{doc_id}", update_doc, methods=["PATCH"], name=f"update_{slug}",
-                             summary=f"Change one of {slug} (absent fields stay)")
+                             summary=f"Change one of {slug} (absent fields stay)",
+                             openapi_extra={"parameters": WRITE_PARAMETERS})
 
     delete = collection.delete
     if delete is not None:

@@ -11,11 +11,12 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import assert_problem
 from tests.content.conftest import TenantCtx, blocks
+from tests.content.test_payload_localization import written
 
 
 def _published_page(client: TestClient, tenant: TenantCtx, slug: str = "about") -> dict[str, Any]:
-    page = client.post("/api/pages", json={"title": "About", "slug": slug, "blocks": blocks()},
-                       headers=tenant.headers).json()
+    page = written(client.post("/api/pages", json={"title": "About", "slug": slug, "blocks": blocks()},
+                               headers=tenant.headers))
     client.post(f"/api/pages/{page['id']}/publish", headers=tenant.headers)
     return page
 
@@ -26,8 +27,8 @@ def test_editor_reads_the_draft_the_public_never_does(
     page = _published_page(client, tenant_a)
     client.patch(f"/api/pages/{page['id']}", json={"title": "About (draft)", "seoTitle": "Draft SEO"},
                  headers=tenant_a.headers)
-    never_published = client.post("/api/pages", json={"title": "Launch", "slug": "launch", "blocks": []},
-                                  headers=tenant_a.headers).json()
+    never_published = written(client.post("/api/pages", json={"title": "Launch", "slug": "launch", "blocks": []},
+                                          headers=tenant_a.headers))
 
     # The editor: without `draft` the live document (Payload's main collection), with it the newest content.
     editor = tenant_a.headers
@@ -52,7 +53,7 @@ def test_editor_reads_the_draft_the_public_never_does(
 
 def test_draft_posts_stay_with_their_editors(client: TestClient, tenant_a: TenantCtx, publishable_key: str) -> None:
     body = {"title": "Coming soon", "slug": "soon", "content": {"type": "root", "children": []}}
-    post = client.post("/api/blogs", json=body, headers=tenant_a.headers).json()
+    post = written(client.post("/api/blogs", json=body, headers=tenant_a.headers))
     assert post["status"] == "draft"
     mine = client.get(f"/api/blogs/{post['id']}", params={"draft": "true"}, headers=tenant_a.headers)
     assert mine.status_code == 200 and mine.json()["title"] == "Coming soon"

@@ -13,11 +13,17 @@ from tests.conftest import assert_problem
 from tests.content.conftest import TenantCtx, blocks
 
 
+def written(response: Any) -> dict[str, Any]:
+    """The document a create or update answers: bare, or in Payload's `{doc, message}` envelope."""
+    body: dict[str, Any] = response.json()
+    return body["doc"] if "doc" in body and "message" in body else body
+
+
 def _enable(client: TestClient, tenant: TenantCtx, *locales: str, default: str = "en") -> dict[str, Any]:
     response = client.patch(f"/api/tenants/{tenant.id}", json={"locales": list(locales), "defaultLocale": default},
                             headers=tenant.headers)
     assert response.status_code == 200, response.text
-    return response.json()
+    return written(response)
 
 
 def _post(client: TestClient, tenant: TenantCtx, slug: str, title: str, **extra: Any) -> dict[str, Any]:
@@ -26,7 +32,7 @@ def _post(client: TestClient, tenant: TenantCtx, slug: str, title: str, **extra:
                 {"type": "paragraph", "children": [{"type": "text", "text": f"{title} body"}]}]}, **extra}
     response = client.post("/api/blogs", json=body, headers=tenant.headers)
     assert response.status_code == 201, response.text
-    return response.json()
+    return written(response)
 
 
 def _de(client: TestClient, tenant: TenantCtx, collection: str, doc_id: str, body: dict[str, Any]) -> Any:
@@ -49,10 +55,10 @@ def test_tenant_default_and_enabled_locales(client: TestClient, tenant_a: Tenant
 def test_write_a_locale_then_read_it(client: TestClient, tenant_a: TenantCtx) -> None:
     _enable(client, tenant_a, "en", "de")
     post = _post(client, tenant_a, "hello", "Hello")
-    written = _de(client, tenant_a, "blogs", post["id"], {"title": "Hallo", "tags": ["neu"]})
-    assert written.status_code == 200, written.text
+    answer = _de(client, tenant_a, "blogs", post["id"], {"title": "Hallo", "tags": ["neu"]})
+    assert answer.status_code == 200, answer.text
     # The answer is the document in the locale written; non-localised fields are written as usual.
-    assert written.json()["title"] == "Hallo" and written.json()["tags"] == ["neu"]
+    assert written(answer)["title"] == "Hallo" and written(answer)["tags"] == ["neu"]
 
     assert client.get(f"/api/blogs/{post['id']}", params={"locale": "de"}).json()["title"] == "Hallo"
     # No locale: the default locale (Payload's `defaultLocale`); asking for it explicitly is the same.
@@ -152,8 +158,8 @@ def test_pages_menus_categories_and_product_content_are_localised(
 ) -> None:
     _enable(client, tenant_a, "en", "de")
     h = tenant_a.headers
-    page = client.post("/api/pages", json={"title": "Home", "slug": "home", "blocks": blocks(), "seoTitle": "Home"},
-                       headers=h).json()
+    page = written(client.post("/api/pages", json={"title": "Home", "slug": "home", "blocks": blocks(),
+                                                    "seoTitle": "Home"}, headers=h))
     client.post(f"/api/pages/{page['id']}/publish", headers=h)
     german_blocks = [{"blockType": "hero", "heading": "Willkommen"}]
     response = _de(client, tenant_a, "pages", page["id"], {"title": "Startseite", "blocks": german_blocks})
@@ -165,8 +171,8 @@ def test_pages_menus_categories_and_product_content_are_localised(
     assert live["title"] == "Startseite" and live["blocks"] == german_blocks and live["seoTitle"] == "Home"
     assert client.get(f"/api/pages/{page['id']}").json()["title"] == "Home"
 
-    menu = client.post("/api/navigation", json={"location": "main", "items": [
-        {"label": "Home", "page": page["id"]}, {"label": "Contact", "url": "/contact"}]}, headers=h).json()
+    menu = written(client.post("/api/navigation", json={"location": "main", "items": [
+        {"label": "Home", "page": page["id"]}, {"label": "Contact", "url": "/contact"}]}, headers=h))
     response = _de(client, tenant_a, "navigation", menu["id"], {"items": [
         {"label": "Startseite", "page": page["id"]}, {"label": "Kontakt", "url": "/contact"}]})
     assert response.status_code == 200, response.text
@@ -177,7 +183,8 @@ def test_pages_menus_categories_and_product_content_are_localised(
     bad = _de(client, tenant_a, "navigation", menu["id"], {"items": [{"label": "X", "page": "page_unknown"}]})
     assert_problem(bad, 422, "validation-failed")
 
-    category = client.post("/api/categories", json={"name": "Tools", "slug": "tools"}, headers=admin_headers).json()
+    category = written(client.post("/api/categories", json={"name": "Tools", "slug": "tools"},
+                                   headers=admin_headers))
     response = client.patch(f"/api/categories/{category['id']}", params={"locale": "de"},
                             json={"name": "Werkzeuge"}, headers=admin_headers)
     assert response.status_code == 200, response.text
@@ -185,8 +192,8 @@ def test_pages_menus_categories_and_product_content_are_localised(
     assert client.get("/api/categories", params={"locale": "de", "where[name][equals]": "Werkzeuge"}).json()[
         "totalDocs"] == 1
 
-    content = client.post("/api/products", json={"productId": "prod_loc", "vendorId": tenant_a.vendor_id,
-                                                 "seoTitle": "Hammer"}, headers=admin_headers).json()
+    content = written(client.post("/api/products", json={"productId": "prod_loc", "vendorId": tenant_a.vendor_id,
+                                                         "seoTitle": "Hammer"}, headers=admin_headers))
     response = client.patch(f"/api/products/{content['id']}", params={"locale": "de"},
                             json={"seoTitle": "Hammer (de)"}, headers=h)
     assert response.status_code == 200, response.text
@@ -196,3 +203,12 @@ def test_pages_menus_categories_and_product_content_are_localised(
     client.patch(f"/api/products/{content['id']}", params={"locale": "de"}, json={"seoTitle": None}, headers=h)
     assert client.get(f"/api/products/{content['id']}", params={"locale": "de"}, headers=h).json()[
         "seoTitle"] == "Hammer"
+
+
+def test_openapi_documents_the_locale_and_draft_parameters(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for collection in ("pages", "blogs", "products", "categories", "navigation"):
+        for route in (paths[f"/api/{collection}"]["get"], paths[f"/api/{collection}/{{doc_id}}"]["get"]):
+            names = {p["name"] for p in route.get("parameters", [])}
+            assert {"locale", "fallback-locale", "draft"} <= names, collection
+        assert "locale" in {p["name"] for p in paths[f"/api/{collection}/{{doc_id}}"]["patch"]["parameters"]}

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from api.clock import utcnow
 from api.content.access import SYSTEM, Access
 from api.content.common import ensure_exist, flush_unique, iso
-from api.content.locales import merged
+from api.content.locales import drop_nones, merged
 from api.content.media.models import Media
 from api.content.pages.models import Page, PageVersion, PublishStatus
 from api.content.pages.schemas import PageCreate, PageUpdate
@@ -69,17 +69,9 @@ def _live(page: Page) -> dict[str, Any]:
 
 def _content(body: PageCreate | PageUpdate, *, partial: bool) -> dict[str, Any]:
     data = body.model_dump(by_alias=True, exclude_unset=partial, mode="json", exclude={"tenant"})
-    for block in data.get("blocks") or []:
-        _drop_nones(block)
+    if data.get("blocks"):
+        data["blocks"] = drop_nones(data["blocks"])
     return {key: data[key] for key in CONTENT_KEYS if key in data}
-
-
-def _drop_nones(node: dict[str, Any]) -> None:
-    for key in [k for k, v in node.items() if v is None]:
-        del node[key]
-    for value in node.values():
-        if isinstance(value, dict):
-            _drop_nones(value)
 
 
 def _check_references(session: Session, tenant_id: str | None, content: dict[str, Any]) -> None:
