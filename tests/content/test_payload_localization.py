@@ -47,7 +47,8 @@ def test_tenant_default_and_enabled_locales(client: TestClient, tenant_a: Tenant
     # The default must be enabled; locales are the platform's; none repeats.
     assert_problem(client.patch(f"/api/tenants/{tenant_a.id}", json={"defaultLocale": "fr"},
                                 headers=tenant_a.headers), 422, "validation-failed")
-    for body in ({"locales": ["en", "xx"]}, {"locales": ["en", "en"]}, {"locales": []}):
+    bad: list[dict[str, Any]] = [{"locales": ["en", "xx"]}, {"locales": ["en", "en"]}, {"locales": []}]
+    for body in bad:
         assert_problem(client.patch(f"/api/tenants/{tenant_a.id}", json=body, headers=tenant_a.headers),
                        422, "validation-failed")
 
