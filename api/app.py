@@ -192,8 +192,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             expose_headers=["x-request-id", "retry-after", "ratelimit-limit", "ratelimit-remaining", "location"],
             max_age=600,
         )
+    # Every answer is logged, counted (rate-limited ones too) and traced.
     app.add_middleware(RequestContextMiddleware)
-    # Every answer is counted (rate-limited ones too) and traced.
     install_metrics(app, database)
     install_tracing(app, database, settings)
     # Outermost, so that every answer carries them (the 500 problem of RequestContextMiddleware included).
