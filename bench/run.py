@@ -3,11 +3,11 @@ measured in one run, printed as one table with the target beside each row.
 
 It recreates a bench database, loads the demo's store (catalog and content), starts the API as production
 would (one uvicorn worker per core, uvloop, httptools, no access log) and measures:
-the bare ceiling (/health), catalog list, product detail, content reads (exact and `like`), storefront pages
-(when the app has `/shop/...`), checkout at 16 concurrent buyers, webhook sync latency (bench/sync_latency.py),
-the commission run at 1M order lines against raw SQL / polars / DuckDB and `dbt build` at 1M lines
-(bench/commission_bench.py on bench/generate.py's data), the demo's time-to-answer (`marketplace demo` on a
-fresh database), and each API worker's memory after the load.
+the bare ceiling (/health), catalog list, product detail, content reads (exact, `like` and localised),
+storefront pages (when the app has `/shop/...`), checkout at 16 concurrent buyers, webhook sync latency
+(bench/sync_latency.py), the commission run at 1M order lines against raw SQL / polars / DuckDB and
+`dbt build` at 1M lines (bench/commission_bench.py on bench/generate.py's data), the demo's time-to-answer
+(`marketplace demo` on a fresh database), and each API worker's memory after the load.
 
     .venv/bin/python bench/run.py                 # everything (the 1M-line rows take minutes)
     .venv/bin/python bench/run.py --quick         # the API rows only
@@ -315,6 +315,8 @@ def main() -> None:
                  "/api/pages?where%5Bslug%5D%5Bequals%5D=home&depth=1", {})
         read_row("content `like` read (/api/pages?where[title][like]=home)",
                  "/api/pages?where%5Btitle%5D%5Blike%5D=home", {})
+        read_row("content localised read (/api/pages?where[slug][equals]=home&locale=de&depth=1)",
+                 "/api/pages?where%5Bslug%5D%5Bequals%5D=home&locale=de&depth=1", {})
 
         shop = httpx.get(f"{base}/shop/{page['items'][0]['vendor']['slug']}", follow_redirects=True, timeout=120)
         if shop.status_code == 200 and "text/html" in shop.headers.get("content-type", ""):
