@@ -1,8 +1,9 @@
 """One rounding definition: `api.money.half_even_quotient` (half-even) is the source of truth. The commission
 engine's SQL and polars roundings are that function evaluated over SQL text and polars expressions (tested to
-agree below); the SQL that dbt writes with the `round_half_even` macro must agree with it on every value. The macro file is rendered as it is (plain
-Jinja, as dbt renders it) and the SQL runs on PostgreSQL over many generated values: exact halves, both
-signs, values next to the halves, large amounts, rates with four decimals and prorated shares."""
+agree below); the SQL that dbt writes with the `round_half_even` macro must agree with it on every value. The
+macro file is rendered as it is (plain Jinja, as dbt renders it) and the SQL runs on PostgreSQL over many
+generated values: exact halves, both signs, values next to the halves, large amounts, rates with four decimals
+and prorated shares."""
 
 from __future__ import annotations
 
