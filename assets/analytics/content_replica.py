@@ -14,7 +14,7 @@ the content store; the copy commits at once, so dbt never sees half of it):
 - inserts: rows whose key the copy lacks are copied, whenever they were written;
 - updates: rows changed (`updated_at`; the outbox: dispatched or written) since the newest change already
   copied, minus `LOOKBACK` (a transaction stamps `updated_at` when it starts and may commit later).
-A table whose columns changed (a migration) is dropped and copied whole; `full: true` copies every row.
+A table whose columns changed (a migration) is altered to match and copied whole; `full: true` copies every row.
 `content_replica_matches` checks that each copy holds as many rows, and the same newest change, as the store.
 """
 
@@ -120,6 +120,36 @@ class TableCopy:
         return {"copied": self.copied, "deleted": self.deleted, "rows": self.rows, "full_copy": self.full}
 
 
+def _follow_shape(
+    target: psycopg.Connection[Any], copy: sql.Identifier, current: TableShape | None, wanted: TableShape
+) -> bool:
+    """Create the copy, or bring its columns to the store's (after a migration); True where it changed. The
+    table is altered, not recreated, so the dbt views over it stay (but for those over a dropped column)."""
+    if current is not None and current.key == wanted.key and dict(current.columns) == dict(wanted.columns):
+        return False
+    if current is None:
+        target.execute(sql.SQL("CREATE TABLE {} ({}, PRIMARY KEY ({}))").format(
+            copy,
+            sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
+                               for name, kind in wanted.columns),
+            sql.Identifier(wanted.key),
+        ))
+        return True
+    if current.key != wanted.key:
+        raise ValueError(f"the primary key of {copy.as_string()} moved from {current.key} to {wanted.key}")
+    have, want = dict(current.columns), dict(wanted.columns)
+    for name, kind in wanted.columns:
+        column = sql.Identifier(name)
+        if name not in have:
+            target.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {} {}").format(copy, column, sql.SQL(kind)))
+        elif have[name] != kind:
+            target.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {} USING {}::{}").format(
+                copy, column, sql.SQL(kind), column, sql.SQL(kind)))
+    for name in have.keys() - want.keys():
+        target.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {} CASCADE").format(copy, sql.Identifier(name)))
+    return True
+
+
 def replicate_table(
     source: psycopg.Connection[Any], target: psycopg.Connection[Any], table: str, full: bool = False
 ) -> TableCopy:
@@ -132,14 +162,7 @@ def replicate_table(
     key = sql.Identifier(shape.key)
     key_type = dict(shape.columns)[shape.key]
     target.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(CONTENT_REPLICA_SCHEMA)))
-    if table_shape(target, CONTENT_REPLICA_SCHEMA, table) != shape:
-        target.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(copy))
-        target.execute(sql.SQL("CREATE TABLE {} ({}, PRIMARY KEY ({}))").format(
-            copy,
-            sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
-                               for name, kind in shape.columns),
-            key,
-        ))
+    if _follow_shape(target, copy, table_shape(target, CONTENT_REPLICA_SCHEMA, table), shape):
         full = True
 
     # Deletes: the store's keys, compared with the copy's.
@@ -168,7 +191,7 @@ def replicate_table(
     else:
         full = True
     target.execute(sql.SQL("CREATE TEMP TABLE replica_rows (LIKE {}) ON COMMIT DROP").format(copy))
-    _copy(source, select, params, target, sql.Identifier("replica_rows"))
+    _copy(source, select, params, target, sql.SQL("replica_rows ({})").format(columns))
     updates = [name for name in shape.names if name != shape.key]
     copied = target.execute(sql.SQL(
         "INSERT INTO {copy} ({columns}) SELECT {columns} FROM replica_rows ON CONFLICT ({key}) DO {action}"
