@@ -6,6 +6,7 @@ old answer (the stores' change notifications reach every instance), and never st
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -111,10 +112,20 @@ def test_two_instances_behave_as_one(
         logout_after = httpx.post(f"{second}/auth/logout", headers=headers)
         assert logout_after.status_code == 204
         assert httpx.get(f"{first}/auth/me", headers=headers).status_code == 401
-        codes = [httpx.get(f"{(first, second)[n % 2]}/auth/me", headers=headers).status_code for n in range(60)]
-        assert 401 in codes and codes.count(429) > 0
-        used = len(codes) - codes.count(429)
-        assert used <= 40
+        # The windows are fixed minutes: count the answers per window (a slow machine may cross a minute), until
+        # the first 429. A call that straddles a minute's end is left out of the per-window counts.
+        answered_per_window: dict[int, int] = {}
+        codes: list[int] = []
+        for n in range(200):
+            window = int(time.time() // 60)
+            code = httpx.get(f"{(first, second)[n % 2]}/auth/me", headers=headers).status_code
+            codes.append(code)
+            if code == 429:
+                break
+            if int(time.time() // 60) == window:
+                answered_per_window[window] = answered_per_window.get(window, 0) + 1
+        assert 401 in codes and codes[-1] == 429
+        assert max(answered_per_window.values()) <= 40
 
 
 def served_fresh(instance: httpx.Client, observe: Any, expected: Any) -> None:
