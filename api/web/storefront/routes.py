@@ -27,7 +27,7 @@ from api.content.richtext import render_html
 from api.content.tenants.models import Tenant
 from api.customers.schemas import AddressIn
 from api.db import Domain
-from api.deps import AppSettings, CommerceSession, ContentSession
+from api.deps import AppSettings, CommerceSession
 from api.errors import AppError, NotFound, ValidationFailed
 from api.inventory.service import OutOfStock
 from api.orders import service as orders
@@ -42,6 +42,7 @@ from api.web.render import redirect, render, safe_html, set_flash
 from api.web.router import page_router
 from api.web.storefront import shop as shops
 from api.web.storefront.shop import CART_COOKIE, ORDERS_COOKIE, REGION_COOKIE, CurrentShop, Shop
+from api.web.stores import PageContentSession
 
 router = page_router("/shop", "/robots.txt", "/sitemap.xml")
 
@@ -148,7 +149,7 @@ def _blocks(request: Request, shop_or_none: Shop | None, content: Session, comme
 
 
 @router.get("/")
-def landing(request: Request, content: ContentSession, commerce: CommerceSession, actor: PageActor) -> Response:
+def landing(request: Request, content: PageContentSession, commerce: CommerceSession, actor: PageActor) -> Response:
     tenants = shops.active_tenants(content)
     logos = shops.media_by_id(content, {t.logo_id for t in tenants if t.logo_id})
     try:
@@ -183,7 +184,7 @@ def _robots_body(store: str, sitemap: str) -> str:
 
 
 @router.get("/sitemap.xml")
-def sitemap_index(request: Request, content: ContentSession) -> Response:
+def sitemap_index(request: Request, content: PageContentSession) -> Response:
     base = request.app.state.settings.public_base_url.rstrip("/")
     urls = [f"{base}/shop/{t.slug}/sitemap.xml" for t in shops.active_tenants(content)]
     body = render(request, "storefront/sitemap_index.xml", {"sitemaps": urls}).body
@@ -194,7 +195,7 @@ def sitemap_index(request: Request, content: ContentSession) -> Response:
 
 
 @router.get("/shop/{slug}")
-def home(request: Request, shop: CurrentShop, content: ContentSession, commerce: CommerceSession) -> Response:
+def home(request: Request, shop: CurrentShop, content: PageContentSession, commerce: CommerceSession) -> Response:
     try:
         page = shops.published_page(content, shop.tenant.id, "home")
     except NotFound:
@@ -224,7 +225,8 @@ def shop_robots(shop: CurrentShop) -> Response:
 
 
 @router.get("/shop/{slug}/sitemap.xml")
-def shop_sitemap(request: Request, shop: CurrentShop, content: ContentSession, commerce: CommerceSession) -> Response:
+def shop_sitemap(request: Request, shop: CurrentShop, content: PageContentSession,
+                 commerce: CommerceSession) -> Response:
     products, _ = catalog.search_products(commerce, catalog.store_visible(), vendor_id=shop.tenant.vendor_id,
                                           limit=5000, offset=0)
     posts, _ = shops.published_posts(content, shop.tenant.id, limit=5000, offset=0)
@@ -261,7 +263,7 @@ def choose_region(request: Request, shop: CurrentShop, form: Form, commerce: Com
 def products(
     request: Request,
     shop: CurrentShop,
-    content: ContentSession,
+    content: PageContentSession,
     commerce: CommerceSession,
     q: Annotated[str | None, Query(max_length=200)] = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
@@ -319,7 +321,7 @@ def _minor_units(value: str | None, currency: str, name: str, errors: FieldError
 
 
 @router.get("/shop/{slug}/products/{handle}")
-def product(request: Request, handle: str, shop: CurrentShop, content: ContentSession,
+def product(request: Request, handle: str, shop: CurrentShop, content: PageContentSession,
             commerce: CommerceSession) -> Response:
     found = catalog.get_store_product(commerce, handle)
     if found.vendor_id != shop.tenant.vendor_id:
@@ -550,7 +552,7 @@ def confirmation(request: Request, order_id: str, shop: CurrentShop, commerce: C
 
 
 @router.get("/shop/{slug}/blog")
-def blog(request: Request, shop: CurrentShop, content: ContentSession, page: Page = 1) -> Response:
+def blog(request: Request, shop: CurrentShop, content: PageContentSession, page: Page = 1) -> Response:
     posts, total = shops.published_posts(content, shop.tenant.id, POSTS_PER_PAGE, (page - 1) * POSTS_PER_PAGE)
     return render(request, "storefront/blog.html", {
         "posts": posts, "pager": Pager.of(page, POSTS_PER_PAGE, total, shop.url("blog")),
@@ -559,7 +561,7 @@ def blog(request: Request, shop: CurrentShop, content: ContentSession, page: Pag
 
 
 @router.get("/shop/{slug}/blog/{post_slug}")
-def post(request: Request, post_slug: str, shop: CurrentShop, content: ContentSession) -> Response:
+def post(request: Request, post_slug: str, shop: CurrentShop, content: PageContentSession) -> Response:
     found = shops.published_post(content, shop.tenant.id, post_slug)
     return render(request, "storefront/post.html", {
         "post": found, "html": safe_html(render_html(found.content)),
@@ -568,7 +570,7 @@ def post(request: Request, post_slug: str, shop: CurrentShop, content: ContentSe
 
 
 @router.get("/shop/{slug}/{page_slug}")
-def content_page(request: Request, page_slug: str, shop: CurrentShop, content: ContentSession,
+def content_page(request: Request, page_slug: str, shop: CurrentShop, content: PageContentSession,
                  commerce: CommerceSession) -> Response:
     if page_slug == "home":
         return RedirectResponse(shop.url(), status_code=308)

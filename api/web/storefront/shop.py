@@ -39,12 +39,13 @@ from api.content.products.models import ProductContent
 from api.content.tenants.collection import COLLECTION as TENANTS
 from api.content.tenants.models import Tenant
 from api.db import Database, Domain
-from api.deps import CommerceSession, ContentSession
+from api.deps import CommerceSession
 from api.errors import NotFound
 from api.regions import service as regions
 from api.regions.models import Region
 from api.web.auth import PageActor
 from api.web.storefront.theme import Theme, theme_for
+from api.web.stores import PageContentSession
 
 PUBLIC = Access(actor=ANONYMOUS)
 CART_COOKIE = "mp_cart"
@@ -378,7 +379,7 @@ def build_shop(
 
 
 def current_shop(
-    request: Request, slug: str, content: ContentSession, commerce: CommerceSession, actor: PageActor
+    request: Request, slug: str, content: PageContentSession, commerce: CommerceSession, actor: PageActor
 ) -> Shop:
     return build_shop(request, slug, content, commerce, actor)
 
