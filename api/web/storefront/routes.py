@@ -4,10 +4,9 @@ cart, order, volume-pricing and content services the API calls, and render."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
@@ -16,7 +15,6 @@ from sqlalchemy.orm import Session
 from api import money
 from api.auth.actor import ANONYMOUS, Actor
 from api.auth.models import Role
-from api.cache import VersionedCache, read_cache
 from api.carts import service as carts
 from api.carts.models import Cart
 from api.carts.schemas import CartIn, CartUpdate, LineItemIn, LineItemUpdate
@@ -38,6 +36,7 @@ from api.volume_pricing import service as volume_pricing
 from api.web.auth import Form, PageActor
 from api.web.components import Pager
 from api.web.forms import FieldErrors, app_error_fields, fields, validate
+from api.web.reads import kept_read
 from api.web.render import redirect, render, safe_html, set_flash
 from api.web.router import page_router
 from api.web.storefront import shop as shops
@@ -54,24 +53,6 @@ SORTS: list[tuple[str, str]] = [
 ]
 Page = Annotated[int, Query(ge=1, le=10_000)]
 COOKIE_YEAR = 365 * 24 * 3600
-
-
-_views: VersionedCache[Any] = VersionedCache(max_entries=1024)
-T = TypeVar("T")
-
-
-def _catalog_read(request: Request, key: str, build: Callable[[], T]) -> T:
-    """A catalog read for pages, kept while the commerce store has not changed (as the catalog API's cache;
-    an unknown version: read every time)."""
-    version = read_cache(request).version(Domain.commerce)
-    if version is not None:
-        cached: T | None = _views.get(key, version)
-        if cached is not None:
-            return cached
-    value = build()
-    if version is not None:
-        _views.put(key, version, value)
-    return value
 
 
 def _cookie(request: Request, response: Response, name: str, value: str, max_age: int = COOKIE_YEAR) -> None:
@@ -140,7 +121,7 @@ def _blocks(request: Request, shop_or_none: Shop | None, content: Session, comme
                 return [catalog.store_view(p, currency) for p in rows]
 
             key = f"grid|{block.get('productIds')}|{block.get('categoryId')}|{tenant_vendor_id}|{currency}"
-            item["cards"] = _product_cards(shop_or_none, _catalog_read(request, key, grid))
+            item["cards"] = _product_cards(shop_or_none, kept_read(request, key, grid, Domain.commerce))
         out.append(item)
     return out
 
@@ -196,17 +177,23 @@ def sitemap_index(request: Request, content: PageContentSession) -> Response:
 
 @router.get("/shop/{slug}")
 def home(request: Request, shop: CurrentShop, content: PageContentSession, commerce: CommerceSession) -> Response:
-    try:
-        page = shops.published_page(content, shop.tenant.id, "home")
-    except NotFound:
-        page = None
-    blocks = _blocks(request, shop, content, commerce, page.blocks if page else [], shop.region.currency_code,
-                     shop.tenant.vendor_id)
-    if page is None:  # a store without a home page still shows its newest products
-        rows, _ = catalog.search_products(commerce, catalog.store_visible(), vendor_id=shop.tenant.vendor_id,
-                                          limit=8, offset=0)
-        blocks = [{"type": "productGrid", "block": {"heading": "New arrivals", "columns": 4},
-                   "cards": _product_cards(shop, [catalog.store_view(p, shop.region.currency_code) for p in rows])}]
+    currency = shop.region.currency_code
+
+    def build() -> tuple[Any, list[dict[str, Any]]]:
+        try:
+            page = shops.published_page(content, shop.tenant.id, "home")
+        except NotFound:
+            page = None
+        if page is None:  # a store without a home page still shows its newest products
+            rows, _ = catalog.search_products(commerce, catalog.store_visible(), vendor_id=shop.tenant.vendor_id,
+                                              limit=8, offset=0)
+            return None, [{"type": "productGrid", "block": {"heading": "New arrivals", "columns": 4},
+                           "cards": _product_cards(shop, [catalog.store_view(p, currency) for p in rows])}]
+        return page, _blocks(request, shop, content, commerce, page.blocks, currency, shop.tenant.vendor_id)
+
+    # Kept while neither store changes: a repeat visit to a store's home opens no connection.
+    page, blocks = kept_read(request, f"home|{shop.tenant.id}|{shop.base}|{currency}", build,
+                             Domain.content, Domain.commerce)
     return render(request, "storefront/page.html", {
         "page": page, "blocks": blocks, "canonical": shop.canonical(), "is_home": True,
     })
@@ -278,21 +265,23 @@ def products(
     price_max = _minor_units(max_price, currency, "max_price", errors)
     chosen_sort: ProductSort = sort if sort in dict(SORTS) else "-created_at"  # type: ignore[assignment]
     search = (q or "").strip() or None
+    tree = shops.category_choices(request, content)
 
     def listing() -> tuple[list[StoreProductOut], int]:
         rows, total = catalog.search_products(
             commerce, catalog.store_visible(), q=search, vendor_id=shop.tenant.vendor_id,
-            category_id=category or None, currency=currency, price_min=price_min, price_max=price_max,
+            category_id=shops.with_descendants(tree, category) if category else None, currency=currency,
+            price_min=price_min, price_max=price_max,
             sort=chosen_sort, limit=PRODUCTS_PER_PAGE, offset=(page - 1) * PRODUCTS_PER_PAGE,
         )
         return [catalog.store_view(p, currency) for p in rows], total
 
     key = f"list|{shop.tenant.vendor_id}|{search}|{category}|{currency}|{price_min}|{price_max}|{chosen_sort}|{page}"
-    views, total = _catalog_read(request, key, listing)
+    # A category filter also follows the content store's tree (a category and the ones under it).
+    views, total = kept_read(request, key, listing, Domain.commerce, *([Domain.content] if category else []))
     query = {"q": q, "category": category, "min_price": min_price, "max_price": max_price,
              "sort": None if chosen_sort == "-created_at" else chosen_sort}
     pager = Pager.of(page, PRODUCTS_PER_PAGE, total, shop.url("products"), query)
-    tree = shops.category_tree(content)
     return render(request, "storefront/products.html", {
         "cards": _product_cards(shop, views),
         "total": total,
@@ -300,7 +289,7 @@ def products(
         "values": {"q": q or "", "category": category or "", "min_price": min_price or "",
                    "max_price": max_price or "", "sort": chosen_sort},
         "errors": errors,
-        "categories": [("", "All categories"), *[(c.id, "\u2014 " * depth + c.name) for c, depth in tree]],
+        "categories": [("", "All categories"), *[(c.id, "\u2014 " * c.depth + c.name) for c in tree]],
         "sorts": SORTS,
         "canonical": shop.canonical("products") + (f"?page={page}" if page > 1 else ""),
     })
@@ -323,34 +312,41 @@ def _minor_units(value: str | None, currency: str, name: str, errors: FieldError
 @router.get("/shop/{slug}/products/{handle}")
 def product(request: Request, handle: str, shop: CurrentShop, content: PageContentSession,
             commerce: CommerceSession) -> Response:
-    found = catalog.get_store_product(commerce, handle)
-    if found.vendor_id != shop.tenant.vendor_id:
-        raise NotFound("No such product in this store.")  # another store's product: not found here
     currency = shop.region.currency_code
-    view = catalog.store_view(found, currency)
-    tiers = volume_pricing.store_view(commerce, found, currency)
-    info = shops.product_content(content, found.id)
-    images = shops.media_by_id(content, set(info.images)) if info else {}
-    gallery = [
-        {"src": shops.media_url(m.id, "card"), "large": shops.media_url(m.id, "original"),
-         "srcset": f"{shops.media_url(m.id, 'thumbnail')} 400w, {shops.media_url(m.id, 'card')} 800w",
-         "alt": m.alt or found.title}
-        for m in (images[i] for i in (info.images if info else []) if i in images)
-    ] + [{"src": url, "large": url, "srcset": None, "alt": found.title} for url in view.images]
-    tier_rows = {t.variant_id: t for t in tiers.variants if t.currency_code == currency}
-    quantity = int(request.query_params.get("quantity", "1")) if request.query_params.get(
-        "quantity", "1").isdigit() else 1
-    return render(request, "storefront/product.html", {
-        "product": view,
-        "info": info,
-        "long_description": safe_html(render_html(info.long_description)) if info and info.long_description else None,
-        "gallery": gallery,
-        "tiers": tier_rows,
-        "currency": currency,
-        "quantity": max(1, min(quantity, 10_000)),
-        "canonical": shop.canonical(f"products/{found.handle}"),
-        "og_image": gallery[0]["src"] if gallery else None,
-    })
+
+    def build() -> dict[str, Any]:
+        found = catalog.get_store_product(commerce, handle)
+        if found.vendor_id != shop.tenant.vendor_id:
+            raise NotFound("No such product in this store.")  # another store's product: not found here
+        view = catalog.store_view(found, currency)
+        tiers = volume_pricing.store_view(commerce, found, currency)
+        info = shops.product_content(content, found.id)
+        images = shops.media_by_id(content, set(info.images)) if info else {}
+        gallery = [
+            {"src": shops.media_url(m.id, "card"), "large": shops.media_url(m.id, "original"),
+             "srcset": f"{shops.media_url(m.id, 'thumbnail')} 400w, {shops.media_url(m.id, 'card')} 800w",
+             "alt": m.alt or found.title}
+            for m in (images[i] for i in (info.images if info else []) if i in images)
+        ] + [{"src": url, "large": url, "srcset": None, "alt": found.title} for url in view.images]
+        return {
+            "product": view,
+            "info": info,
+            "long_description": safe_html(render_html(info.long_description))
+            if info and info.long_description else None,
+            "gallery": gallery,
+            "tiers": {t.variant_id: t for t in tiers.variants if t.currency_code == currency},
+            "currency": currency,
+            "canonical": shop.canonical(f"products/{found.handle}"),
+            "og_image": gallery[0]["src"] if gallery else None,
+        }
+
+    # Kept while neither store changes (stock and prices move the commerce version): one product page, in one
+    # currency, under one base, is read from the stores once.
+    context = kept_read(request, f"product|{shop.tenant.id}|{shop.public_base}|{handle}|{currency}", build,
+                        Domain.content, Domain.commerce)
+    raw = request.query_params.get("quantity", "1")
+    quantity = int(raw) if raw.isdigit() else 1
+    return render(request, "storefront/product.html", {**context, "quantity": max(1, min(quantity, 10_000))})
 
 
 # ---- cart ------------------------------------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth.actor import ANONYMOUS, Actor
-from api.cache import VersionedCache, read_cache
 from api.carts import service as carts
 from api.carts.models import Cart, CartStatus
 from api.content.access import Access
@@ -44,6 +43,7 @@ from api.errors import NotFound
 from api.regions import service as regions
 from api.regions.models import Region
 from api.web.auth import PageActor
+from api.web.reads import kept_read
 from api.web.storefront.theme import Theme, theme_for
 from api.web.stores import PageContentSession
 
@@ -132,22 +132,44 @@ def product_content(session: Session, product_id: str) -> ProductContent | None:
     )
 
 
-def category_tree(session: Session) -> list[tuple[Category, int]]:
+@dataclass(frozen=True)
+class CategoryChoice:
+    id: str
+    name: str
+    depth: int
+    parent_id: str | None
+
+
+def category_tree(session: Session) -> list[CategoryChoice]:
     """Every category with its depth, parents before their children, by name."""
     rows = list(session.scalars(select(Category).order_by(Category.name)))
     children: dict[str | None, list[Category]] = {}
     for row in rows:
         children.setdefault(row.parent_id, []).append(row)
-    out: list[tuple[Category, int]] = []
+    out: list[CategoryChoice] = []
 
     def walk(parent: str | None, depth: int) -> None:
         for row in children.get(parent, []):
-            out.append((row, depth))
+            out.append(CategoryChoice(row.id, row.name, depth, row.parent_id))
             if depth < 5:
                 walk(row.id, depth + 1)
 
     walk(None, 0)
     return out
+
+
+def category_choices(request: Request, session: Session) -> list[CategoryChoice]:
+    """The category tree, kept while the content store has not changed."""
+    return kept_read(request, "categories", lambda: category_tree(session), Domain.content)
+
+
+def with_descendants(tree: list[CategoryChoice], category_id: str) -> list[str]:
+    """`category_id` and every category under it: choosing "Office" finds the products filed under "Furniture"."""
+    ids = [category_id]
+    for choice in tree:  # parents come before their children
+        if choice.parent_id in ids:
+            ids.append(choice.id)
+    return ids
 
 
 # ---- the tenant of a request's host ----------------------------------------------------------------------
@@ -320,33 +342,24 @@ class StoreLayout:
     page_slugs: dict[str, str]
 
 
-_layouts: VersionedCache[StoreLayout] = VersionedCache(max_entries=1000)
-
-
 def store_layout(request: Request, content: Session, commerce: Session, slug: str) -> StoreLayout:
-    """The store's layout, kept while neither store has changed (versions pushed by PostgreSQL; unknown
-    versions: read every time)."""
-    cache = read_cache(request)
-    versions = (cache.version(Domain.content), cache.version(Domain.commerce))
-    version = None if None in versions else f"{versions[0]}|{versions[1]}"
-    cached = _layouts.get(slug, version) if version is not None else None
-    if cached is not None:
-        return cached
-    tenant = active_tenant(content, slug)
-    found = menus(content, tenant.id)
-    page_ids = {link["page"] for items in found.values() for item in items
-                for link in (item, *item.get("children", [])) if link.get("page")}
-    layout = StoreLayout(
-        tenant=tenant,
-        logo=media_by_id(content, {tenant.logo_id}).get(tenant.logo_id) if tenant.logo_id else None,
-        tenants=active_tenants(content),
-        regions=regions.list_regions(commerce),
-        menus=found,
-        page_slugs=page_slugs(content, page_ids),
-    )
-    if version is not None:
-        _layouts.put(slug, version, layout)
-    return layout
+    """The store's layout, kept while neither store has changed."""
+
+    def build() -> StoreLayout:
+        tenant = active_tenant(content, slug)
+        found = menus(content, tenant.id)
+        page_ids = {link["page"] for items in found.values() for item in items
+                    for link in (item, *item.get("children", [])) if link.get("page")}
+        return StoreLayout(
+            tenant=tenant,
+            logo=media_by_id(content, {tenant.logo_id}).get(tenant.logo_id) if tenant.logo_id else None,
+            tenants=active_tenants(content),
+            regions=regions.list_regions(commerce),
+            menus=found,
+            page_slugs=page_slugs(content, page_ids),
+        )
+
+    return kept_read(request, f"layout|{slug}", build, Domain.content, Domain.commerce)
 
 
 def build_shop(
