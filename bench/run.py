@@ -42,6 +42,7 @@ from api.db import Database, DatabaseUrls
 from bench.generate import SERVER_URL, database_url
 from bench.load import Result
 from bench.load import run as run_load
+from bench.pages import page_rows
 
 BIN = Path(sys.executable).parent
 CONNECTIONS = 64
@@ -306,13 +307,7 @@ def main() -> None:
         read_row("content `like` read (/api/pages?where[title][like]=home)",
                  "/api/pages?where%5Btitle%5D%5Blike%5D=home", {})
 
-        shop = httpx.get(f"{base}/shop/{page['items'][0]['vendor']['slug']}", follow_redirects=True)
-        if shop.status_code == 200 and "text/html" in shop.headers.get("content-type", ""):
-            result = load(f"{base}/shop/{page['items'][0]['vendor']['slug']}", {}, args.seconds)
-            rows.append(Row("storefront page (/shop/{tenant})", result.text(), "p95 < 100 ms", result.p95 < 100))
-        else:
-            rows.append(Row("storefront page (/shop/{tenant})", "skipped: no /shop pages in this build",
-                            "p95 < 100 ms", None))
+        rows += [Row(*row) for row in page_rows(base, load, args.seconds, seed_url=url)]  # bench/pages.py
 
         try:
             result, done = asyncio.run(checkout(base, credentials.publishable_key, region["id"], variants, args.carts))
