@@ -131,19 +131,24 @@ def _blocks(request: Request, shop_or_none: Shop | None, content: Session, comme
 
 @router.get("/")
 def landing(request: Request, content: PageContentSession, commerce: CommerceSession, actor: PageActor) -> Response:
-    tenants = shops.active_tenants(content)
-    logos = shops.media_by_id(content, {t.logo_id for t in tenants if t.logo_id})
-    try:
-        page = shops.published_page(content, None, "home")
-    except NotFound:
-        page = None
-    blocks = [b for b in (page.blocks if page else []) if b.get("blockType") != "productGrid"]
+    def build() -> dict[str, Any]:
+        tenants = shops.active_tenants(content)
+        logos = shops.media_by_id(content, {t.logo_id for t in tenants if t.logo_id})
+        try:
+            page = shops.published_page(content, None, "home")
+        except NotFound:
+            page = None
+        blocks = [b for b in (page.blocks if page else []) if b.get("blockType") != "productGrid"]
+        return {
+            "tenants": tenants,
+            "logos": {t.id: shops.media_url(t.logo_id, "thumbnail") for t in tenants if t.logo_id in logos},
+            "page": page,
+            "blocks": _blocks(request, None, content, commerce, blocks, "EUR", None),
+        }
+
     settings = request.app.state.settings
     return render(request, "storefront/landing.html", {
-        "tenants": tenants,
-        "logos": {t.id: shops.media_url(t.logo_id, "thumbnail") for t in tenants if t.logo_id in logos},
-        "page": page,
-        "blocks": _blocks(request, None, content, commerce, blocks, "EUR", None),
+        **kept_read(request, "landing", build, Domain.content),
         "canonical": settings.public_base_url.rstrip("/") + "/",
     })
 
