@@ -92,6 +92,35 @@ def pages(base: str) -> list[tuple[str, str, dict[str, str] | None]]:
     ]
 
 
+BUCKET = re.compile(r'^marketplace_http_request_duration_seconds_bucket\{([^}]*)\} (\S+)$', re.MULTILINE)
+LABEL = re.compile(r'(\w+)="([^"]*)"')
+
+
+def server_buckets(base: str) -> dict[str, dict[float, float]]:
+    """The app's own request-time histogram (`/metrics`): GET route template -> {bucket bound s: count}. It times
+    each request inside the app, so it excludes the load generator and the kernel's accept queue. All workers'
+    when they share PROMETHEUS_MULTIPROC_DIR (as `marketplace serve` and `bench/run.py` start them)."""
+    out: dict[str, dict[float, float]] = {}
+    for labels, value in BUCKET.findall(httpx.get(base + "/metrics", timeout=30).text):
+        found = dict(LABEL.findall(labels))
+        if found.get("method") == "GET" and "route" in found:
+            out.setdefault(found["route"], {})[float(found["le"])] = float(value)
+    return out
+
+
+def server_p95(before: dict[str, dict[float, float]], after: dict[str, dict[float, float]]) -> float | None:
+    """The bucket bound (ms) under which 95% of the requests of the busiest route in between were answered."""
+    counts = {route: {le: n - before.get(route, {}).get(le, 0.0) for le, n in buckets.items()}
+              for route, buckets in after.items()}
+    if not counts:
+        return None
+    busiest = max(counts.values(), key=lambda b: b.get(float("inf"), 0.0))
+    total = busiest.get(float("inf"), 0.0)
+    if total <= 0:
+        return None
+    return next(le * 1000 for le, n in sorted(busiest.items()) if n >= 0.95 * total)
+
+
 def page_rows(base: str, load: Load, seconds: int, seed_url: str | None = None) -> list[PageRow]:
     """One row per page: measured at 64 connections, every answer a 200, p95 under the target. With `seed_url`
     (the database the API serves, as its owner), `prepare` it first."""
@@ -108,8 +137,14 @@ def page_rows(base: str, load: Load, seconds: int, seed_url: str | None = None) 
         if warm.status_code != 200:
             rows.append((label, f"failed: {path} answered {warm.status_code}", target, False))
             continue
+        before = server_buckets(base)
         result = load(base + path, headers, seconds)
-        rows.append((label, result.text(), target, result.p95 < TARGET_MS and result.non_2xx == 0))
+        inside = server_p95(before, server_buckets(base))
+        measured = result.text() + (f"; server p95 <= {inside:g} ms" if inside is not None else "")
+        # The target is server time (the issue's "p95 < 100 ms server time"): the app's own histogram when it has
+        # one, else the time the load generator saw (which adds its own queueing on the same cores).
+        p95 = inside if inside is not None else result.p95
+        rows.append((label, measured, target + " (server time)", p95 <= TARGET_MS and result.non_2xx == 0))
     return rows
 
 

@@ -209,7 +209,7 @@ def worker_rss_mb(parent: int) -> list[float]:
 
 def start_api(url: str, port: int, workers: int, data_dir: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": data_dir, "LOG_LEVEL": "WARNING",
-           "RATE_LIMIT_PER_MINUTE": "100000000"}
+           "RATE_LIMIT_PER_MINUTE": "100000000", "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="bench-metrics-")}
     env.pop("COMMERCE_DATABASE_URL", None)
     env.pop("CONTENT_DATABASE_URL", None)
     return subprocess.Popen(
