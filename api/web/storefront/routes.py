@@ -21,6 +21,10 @@ from api.carts.schemas import CartIn, CartUpdate, LineItemIn, LineItemUpdate
 from api.catalog import service as catalog
 from api.catalog.schemas import ProductSort, StoreProductOut
 from api.companies.models import CompanyApproval
+from api.content.blogs.collection import COLLECTION as POSTS
+from api.content.locales import LOCALE_NAMES
+from api.content.pages.collection import COLLECTION as PAGES
+from api.content.products.collection import COLLECTION as PRODUCT_CONTENT
 from api.content.richtext import render_html
 from api.content.tenants.models import Tenant
 from api.customers.schemas import AddressIn
@@ -40,7 +44,7 @@ from api.web.reads import kept_read
 from api.web.render import redirect, render, safe_html, set_flash
 from api.web.router import page_router
 from api.web.storefront import shop as shops
-from api.web.storefront.shop import CART_COOKIE, ORDERS_COOKIE, REGION_COOKIE, CurrentShop, Shop
+from api.web.storefront.shop import CART_COOKIE, LOCALE_COOKIE, ORDERS_COOKIE, REGION_COOKIE, CurrentShop, Shop
 from api.web.stores import PageContentSession
 
 router = page_router("/shop", "/robots.txt", "/sitemap.xml")
@@ -131,24 +135,19 @@ def _blocks(request: Request, shop_or_none: Shop | None, content: Session, comme
 
 @router.get("/")
 def landing(request: Request, content: PageContentSession, commerce: CommerceSession, actor: PageActor) -> Response:
-    def build() -> dict[str, Any]:
-        tenants = shops.active_tenants(content)
-        logos = shops.media_by_id(content, {t.logo_id for t in tenants if t.logo_id})
-        try:
-            page = shops.published_page(content, None, "home")
-        except NotFound:
-            page = None
-        blocks = [b for b in (page.blocks if page else []) if b.get("blockType") != "productGrid"]
-        return {
-            "tenants": tenants,
-            "logos": {t.id: shops.media_url(t.logo_id, "thumbnail") for t in tenants if t.logo_id in logos},
-            "page": page,
-            "blocks": _blocks(request, None, content, commerce, blocks, "EUR", None),
-        }
-
+    tenants = shops.active_tenants(content)
+    logos = shops.media_by_id(content, {t.logo_id for t in tenants if t.logo_id})
+    try:
+        page = shops.published_page(content, None, "home")
+    except NotFound:
+        page = None
+    blocks = [b for b in (page.blocks if page else []) if b.get("blockType") != "productGrid"]
     settings = request.app.state.settings
     return render(request, "storefront/landing.html", {
-        **kept_read(request, "landing", build, Domain.content),
+        "tenants": tenants,
+        "logos": {t.id: shops.media_url(t.logo_id, "thumbnail") for t in tenants if t.logo_id in logos},
+        "page": page,
+        "blocks": _blocks(request, None, content, commerce, blocks, "EUR", None),
         "canonical": settings.public_base_url.rstrip("/") + "/",
     })
 
@@ -182,23 +181,17 @@ def sitemap_index(request: Request, content: PageContentSession) -> Response:
 
 @router.get("/shop/{slug}")
 def home(request: Request, shop: CurrentShop, content: PageContentSession, commerce: CommerceSession) -> Response:
-    currency = shop.region.currency_code
-
-    def build() -> tuple[Any, list[dict[str, Any]]]:
-        try:
-            page = shops.published_page(content, shop.tenant.id, "home")
-        except NotFound:
-            page = None
-        if page is None:  # a store without a home page still shows its newest products
-            rows, _ = catalog.search_products(commerce, catalog.store_visible(), vendor_id=shop.tenant.vendor_id,
-                                              limit=8, offset=0)
-            return None, [{"type": "productGrid", "block": {"heading": "New arrivals", "columns": 4},
-                           "cards": _product_cards(shop, [catalog.store_view(p, currency) for p in rows])}]
-        return page, _blocks(request, shop, content, commerce, page.blocks, currency, shop.tenant.vendor_id)
-
-    # Kept while neither store changes: a repeat visit to a store's home opens no connection.
-    page, blocks = kept_read(request, f"home|{shop.tenant.id}|{shop.base}|{currency}", build,
-                             Domain.content, Domain.commerce)
+    try:
+        page = shop.localized(shops.published_page(content, shop.tenant.id, "home"), PAGES.localized)
+    except NotFound:
+        page = None
+    blocks = _blocks(request, shop, content, commerce, page.blocks if page else [], shop.region.currency_code,
+                     shop.tenant.vendor_id)
+    if page is None:  # a store without a home page still shows its newest products
+        rows, _ = catalog.search_products(commerce, catalog.store_visible(), vendor_id=shop.tenant.vendor_id,
+                                          limit=8, offset=0)
+        blocks = [{"type": "productGrid", "block": {"heading": "New arrivals", "columns": 4},
+                   "cards": _product_cards(shop, [catalog.store_view(p, shop.region.currency_code) for p in rows])}]
     return render(request, "storefront/page.html", {
         "page": page, "blocks": blocks, "canonical": shop.canonical(), "is_home": True,
     })
@@ -251,6 +244,19 @@ def choose_region(request: Request, shop: CurrentShop, form: Form, commerce: Com
     return response
 
 
+@router.post("/shop/{slug}/locale")
+def choose_locale(request: Request, shop: CurrentShop, form: Form) -> Response:
+    """The locale switcher: the store's content in another of its locales, kept in a cookie."""
+    values = fields(form, "locale", "back")
+    back = values["back"]
+    target = back if back.startswith(shop.base + "/") or back == shop.url() else shop.url()
+    if values["locale"] not in shop.locale_settings.enabled:
+        return redirect(request, target, "Choose one of the listed languages.", "error")
+    response = redirect(request, target, f"Showing {LOCALE_NAMES.get(values['locale'], values['locale'])}.")
+    _cookie(request, response, LOCALE_COOKIE, values["locale"])
+    return response
+
+
 @router.get("/shop/{slug}/products")
 def products(
     request: Request,
@@ -270,7 +276,7 @@ def products(
     price_max = _minor_units(max_price, currency, "max_price", errors)
     chosen_sort: ProductSort = sort if sort in dict(SORTS) else "-created_at"  # type: ignore[assignment]
     search = (q or "").strip() or None
-    tree = shops.category_choices(request, content)
+    tree = shops.category_tree(content, shop.locale)
 
     def listing() -> tuple[list[StoreProductOut], int]:
         rows, total = catalog.search_products(
@@ -294,7 +300,7 @@ def products(
         "values": {"q": q or "", "category": category or "", "min_price": min_price or "",
                    "max_price": max_price or "", "sort": chosen_sort},
         "errors": errors,
-        "categories": [("", "All categories"), *[(c.id, "\u2014 " * c.depth + c.name) for c in tree]],
+        "categories": [("", "All categories"), *[(c.id, "\u2014 " * depth + c.name) for c, depth in tree]],
         "sorts": SORTS,
         "canonical": shop.canonical("products") + (f"?page={page}" if page > 1 else ""),
     })
@@ -317,41 +323,34 @@ def _minor_units(value: str | None, currency: str, name: str, errors: FieldError
 @router.get("/shop/{slug}/products/{handle}")
 def product(request: Request, handle: str, shop: CurrentShop, content: PageContentSession,
             commerce: CommerceSession) -> Response:
+    found = catalog.get_store_product(commerce, handle)
+    if found.vendor_id != shop.tenant.vendor_id:
+        raise NotFound("No such product in this store.")  # another store's product: not found here
     currency = shop.region.currency_code
-
-    def build() -> dict[str, Any]:
-        found = catalog.get_store_product(commerce, handle)
-        if found.vendor_id != shop.tenant.vendor_id:
-            raise NotFound("No such product in this store.")  # another store's product: not found here
-        view = catalog.store_view(found, currency)
-        tiers = volume_pricing.store_view(commerce, found, currency)
-        info = shops.product_content(content, found.id)
-        images = shops.media_by_id(content, set(info.images)) if info else {}
-        gallery = [
-            {"src": shops.media_url(m.id, "card"), "large": shops.media_url(m.id, "original"),
-             "srcset": f"{shops.media_url(m.id, 'thumbnail')} 400w, {shops.media_url(m.id, 'card')} 800w",
-             "alt": m.alt or found.title}
-            for m in (images[i] for i in (info.images if info else []) if i in images)
-        ] + [{"src": url, "large": url, "srcset": None, "alt": found.title} for url in view.images]
-        return {
-            "product": view,
-            "info": info,
-            "long_description": safe_html(render_html(info.long_description))
-            if info and info.long_description else None,
-            "gallery": gallery,
-            "tiers": {t.variant_id: t for t in tiers.variants if t.currency_code == currency},
-            "currency": currency,
-            "canonical": shop.canonical(f"products/{found.handle}"),
-            "og_image": gallery[0]["src"] if gallery else None,
-        }
-
-    # Kept while neither store changes (stock and prices move the commerce version): one product page, in one
-    # currency, under one base, is read from the stores once.
-    context = kept_read(request, f"product|{shop.tenant.id}|{shop.public_base}|{handle}|{currency}", build,
-                        Domain.content, Domain.commerce)
-    raw = request.query_params.get("quantity", "1")
-    quantity = int(raw) if raw.isdigit() else 1
-    return render(request, "storefront/product.html", {**context, "quantity": max(1, min(quantity, 10_000))})
+    view = catalog.store_view(found, currency)
+    tiers = volume_pricing.store_view(commerce, found, currency)
+    info = shop.localized(shops.product_content(content, found.id), PRODUCT_CONTENT.localized)
+    images = shops.media_by_id(content, set(info.images)) if info else {}
+    gallery = [
+        {"src": shops.media_url(m.id, "card"), "large": shops.media_url(m.id, "original"),
+         "srcset": f"{shops.media_url(m.id, 'thumbnail')} 400w, {shops.media_url(m.id, 'card')} 800w",
+         "alt": m.alt or found.title}
+        for m in (images[i] for i in (info.images if info else []) if i in images)
+    ] + [{"src": url, "large": url, "srcset": None, "alt": found.title} for url in view.images]
+    tier_rows = {t.variant_id: t for t in tiers.variants if t.currency_code == currency}
+    quantity = int(request.query_params.get("quantity", "1")) if request.query_params.get(
+        "quantity", "1").isdigit() else 1
+    return render(request, "storefront/product.html", {
+        "product": view,
+        "info": info,
+        "long_description": safe_html(render_html(info.long_description)) if info and info.long_description else None,
+        "gallery": gallery,
+        "tiers": tier_rows,
+        "currency": currency,
+        "quantity": max(1, min(quantity, 10_000)),
+        "canonical": shop.canonical(f"products/{found.handle}"),
+        "og_image": gallery[0]["src"] if gallery else None,
+    })
 
 
 # ---- cart ------------------------------------------------------------------------------------------------------
@@ -556,14 +555,15 @@ def confirmation(request: Request, order_id: str, shop: CurrentShop, commerce: C
 def blog(request: Request, shop: CurrentShop, content: PageContentSession, page: Page = 1) -> Response:
     posts, total = shops.published_posts(content, shop.tenant.id, POSTS_PER_PAGE, (page - 1) * POSTS_PER_PAGE)
     return render(request, "storefront/blog.html", {
-        "posts": posts, "pager": Pager.of(page, POSTS_PER_PAGE, total, shop.url("blog")),
+        "posts": [shop.localized(p, POSTS.localized) for p in posts],
+        "pager": Pager.of(page, POSTS_PER_PAGE, total, shop.url("blog")),
         "canonical": shop.canonical("blog") + (f"?page={page}" if page > 1 else ""),
     })
 
 
 @router.get("/shop/{slug}/blog/{post_slug}")
 def post(request: Request, post_slug: str, shop: CurrentShop, content: PageContentSession) -> Response:
-    found = shops.published_post(content, shop.tenant.id, post_slug)
+    found = shop.localized(shops.published_post(content, shop.tenant.id, post_slug), POSTS.localized)
     return render(request, "storefront/post.html", {
         "post": found, "html": safe_html(render_html(found.content)),
         "canonical": shop.canonical(f"blog/{found.slug}"),
@@ -575,7 +575,7 @@ def content_page(request: Request, page_slug: str, shop: CurrentShop, content: P
                  commerce: CommerceSession) -> Response:
     if page_slug == "home":
         return RedirectResponse(shop.url(), status_code=308)
-    page = shops.published_page(content, shop.tenant.id, page_slug)
+    page = shop.localized(shops.published_page(content, shop.tenant.id, page_slug), PAGES.localized)
     blocks = _blocks(request, shop, content, commerce, page.blocks, shop.region.currency_code, shop.tenant.vendor_id)
     return render(request, "storefront/page.html", {
         "page": page, "blocks": blocks, "canonical": shop.canonical(page.slug), "is_home": False,
