@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.commerce_seed import category_id
 from api.config import Settings, get_settings
 from api.content.access import SYSTEM
 from api.content.blogs import service as blogs
@@ -36,15 +37,15 @@ from api.db import Database, Domain
 from connectors.storage import Storage, storage_from_settings
 
 PALETTE = ["#1f6feb", "#d1242f", "#1a7f37", "#8250df", "#bf3989", "#9a6700"]
+# The catalog's categories (api/commerce_seed.py VENDORS) under three parents, with the ids the catalog links.
 CATEGORY_TREE = {
-    "Office": ["Furniture", "Supplies"],
-    "Industrial": ["Tools", "Safety"],
-    "Technology": ["Computers", "Networking"],
+    "Office": ["Furniture", "Stationery"],
+    "Home": ["Lighting", "Plants"],
+    "Kitchen": ["Coffee"],
 }
 GERMAN_CATEGORIES = {
-    "Office": "Büro", "Furniture": "Möbel", "Supplies": "Bürobedarf", "Industrial": "Industrie",
-    "Tools": "Werkzeuge", "Safety": "Arbeitsschutz", "Technology": "Technik", "Computers": "Computer",
-    "Networking": "Netzwerk",
+    "Office": "Büro", "Furniture": "Möbel", "Stationery": "Schreibwaren", "Home": "Wohnen",
+    "Lighting": "Beleuchtung", "Plants": "Pflanzen", "Kitchen": "Küche", "Coffee": "Kaffee",
 }
 
 
@@ -116,7 +117,7 @@ def _category(session: Session, name: str, parent_id: str | None, image_id: str 
         return existing
     body = {"name": name, "slug": slug, "description": f"{name} for businesses.", "parent": parent_id,
             "image": image_id}
-    category = categories.create(session, SYSTEM, parse(categories.CategoryCreate, body))
+    category = categories.create(session, SYSTEM, parse(categories.CategoryCreate, body), id=category_id(name))
     german = GERMAN_CATEGORIES[name]
     store_translation(session, category, "de", {"name": german, "description": f"{german} für Unternehmen."})
     return category.id

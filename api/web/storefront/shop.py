@@ -25,7 +25,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth.actor import ANONYMOUS, Actor
-from api.cache import VersionedCache, read_cache
 from api.carts import service as carts
 from api.carts.models import Cart, CartStatus
 from api.content.access import Access
@@ -46,12 +45,14 @@ from api.content.products.models import ProductContent
 from api.content.tenants.collection import COLLECTION as TENANTS
 from api.content.tenants.models import Tenant
 from api.db import Database, Domain
-from api.deps import CommerceSession, ContentSession
+from api.deps import CommerceSession
 from api.errors import NotFound
 from api.regions import service as regions
 from api.regions.models import Region
 from api.web.auth import PageActor
+from api.web.reads import kept_read
 from api.web.storefront.theme import Theme, theme_for
+from api.web.stores import PageContentSession
 
 PUBLIC = Access(actor=ANONYMOUS)
 CART_COOKIE = "mp_cart"
@@ -157,6 +158,16 @@ def category_tree(session: Session, locale: str | None = None) -> list[tuple[Cat
 
     walk(None, 0)
     return out
+
+
+def with_descendants(tree: list[tuple[Any, int]], category_id: str) -> list[str]:
+    """`category_id` and every category under it (the tree lists parents before their children): choosing
+    "Office" finds the products filed under "Furniture"."""
+    ids = [category_id]
+    for category, _ in tree:
+        if category.parent_id in ids:
+            ids.append(category.id)
+    return ids
 
 
 # ---- the shopper's locale --------------------------------------------------------------------------------
@@ -401,36 +412,27 @@ class StoreLayout:
     page_slugs: dict[str, str]
 
 
-_layouts: VersionedCache[StoreLayout] = VersionedCache(max_entries=1000)
-
-
 def store_layout(request: Request, content: Session, commerce: Session, slug: str) -> StoreLayout:
-    """The store's layout, kept while neither store has changed (versions pushed by PostgreSQL; unknown
-    versions: read every time)."""
-    cache = read_cache(request)
-    versions = (cache.version(Domain.content), cache.version(Domain.commerce))
-    version = None if None in versions else f"{versions[0]}|{versions[1]}"
-    cached = _layouts.get(slug, version) if version is not None else None
-    if cached is not None:
-        return cached
-    tenant = active_tenant(content, slug)
-    found = menus(content, tenant.id)
-    every_items = [menu.items for menu in found.values()] + [
-        values["items"] for menu in found.values() for values in (menu.translations or {}).values()
-        if isinstance(values.get("items"), list)]
-    page_ids = {link["page"] for items in every_items for item in items
-                for link in (item, *item.get("children", [])) if link.get("page")}
-    layout = StoreLayout(
-        tenant=tenant,
-        logo=media_by_id(content, {tenant.logo_id}).get(tenant.logo_id) if tenant.logo_id else None,
-        tenants=active_tenants(content),
-        regions=regions.list_regions(commerce),
-        menus=found,
-        page_slugs=page_slugs(content, page_ids),
-    )
-    if version is not None:
-        _layouts.put(slug, version, layout)
-    return layout
+    """The store's layout, kept while neither store has changed."""
+
+    def build() -> StoreLayout:
+        tenant = active_tenant(content, slug)
+        found = menus(content, tenant.id)
+        every_items = [menu.items for menu in found.values()] + [
+            values["items"] for menu in found.values() for values in (menu.translations or {}).values()
+            if isinstance(values.get("items"), list)]
+        page_ids = {link["page"] for items in every_items for item in items
+                    for link in (item, *item.get("children", [])) if link.get("page")}
+        return StoreLayout(
+            tenant=tenant,
+            logo=media_by_id(content, {tenant.logo_id}).get(tenant.logo_id) if tenant.logo_id else None,
+            tenants=active_tenants(content),
+            regions=regions.list_regions(commerce),
+            menus=found,
+            page_slugs=page_slugs(content, page_ids),
+        )
+
+    return kept_read(request, f"layout|{slug}", build, Domain.content, Domain.commerce)
 
 
 def build_shop(
@@ -467,7 +469,7 @@ def build_shop(
 
 
 def current_shop(
-    request: Request, slug: str, content: ContentSession, commerce: CommerceSession, actor: PageActor
+    request: Request, slug: str, content: PageContentSession, commerce: CommerceSession, actor: PageActor
 ) -> Shop:
     return build_shop(request, slug, content, commerce, actor)
 
