@@ -1,55 +1,105 @@
-"""The generic reads and writes of every collection: list with where/sort/paging, get by id, depth
-expansion (one batched query per relation and level, never one per document), and loading a document
-for a write through the collection's writable filter."""
+"""The generic reads and writes of every collection: list with where/sort/paging (Payload's answer),
+count, get by id, select/populate, depth expansion (one batched query per relation and level, never one
+per document), and loading a document for a write through the collection's writable filter."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from api.content.access import Access
 from api.content.collections import COLLECTIONS
-from api.content.query import ListQuery
+from api.content.query import MAX_UNPAGED, DocQuery, ListQuery, Related, RelatedLookup, Selection
 from api.content.spec import Collection, Doc
-from api.errors import NotFound
+from api.errors import BadRequest, NotFound
 from api.outbox.models import ContentOutboxEvent
 from api.outbox.service import record
 
+UPDATED = "Updated successfully."
+DELETED = "Deleted successfully."
+
+
+def created_message(collection: Collection) -> str:
+    return f"{collection.singular} successfully created."
+
+
+def written(doc: Doc, message: str) -> Doc:
+    """Payload's REST answer to a create, update or delete: `{"doc": ..., "message": ...}`."""
+    return {"doc": doc, "message": message}
+
+
+def related(access: Access, collection: Collection) -> RelatedLookup:
+    """The dotted filters a collection allows: through each relation held in one top-level field
+    (`tenant`, `parent`), into the related collection's queryable fields, seen as this reader sees them."""
+
+    def lookup(name: str) -> Related | None:
+        relation = next((r for r in collection.relations if r.path == name), None)
+        if relation is None:
+            return None
+        target = COLLECTIONS[relation.target]
+        return Related(target.fields, target.model.id, target.readable(access))
+
+    return lookup
+
 
 def find(session: Session, access: Access, collection: Collection, query: ListQuery) -> Doc:
+    """Payload's find answer. `limit=0` or `pagination=false`: every match on one page (no count query),
+    at most MAX_UNPAGED of them; more is a 400 asking to page."""
     model = collection.model
     readable = collection.readable(access)
-    statement = (
-        select(model, collection.writable(access).label("editable"), func.count().over().label("total"))
-        .where(readable, query.where)
-        .order_by(*query.order_by)
-        .limit(query.limit)
-        .offset((query.page - 1) * query.limit)
-    )
+    columns: list[Any] = [model, collection.writable(access).label("editable")]
+    if query.paginate:
+        columns.append(func.count().over().label("total"))
+    statement = select(*columns).where(readable, query.where).order_by(*query.order_by)
+    if query.limit:
+        statement = statement.limit(query.limit).offset((query.page - 1) * query.limit)
+    else:
+        statement = statement.limit(MAX_UNPAGED + 1)
     rows = session.execute(statement).all()
-    if rows:
+    if not query.limit and len(rows) > MAX_UNPAGED:
+        raise BadRequest(f"More than {MAX_UNPAGED} documents match: page through them with limit and page.")
+    docs = [collection.to_doc(row[0], bool(row.editable)) for row in rows]
+    expand(session, access, collection, docs, query.depth, query.populate)
+    if query.select is not None:
+        docs = [query.select.apply(doc) for doc in docs]
+    if rows and query.paginate:
         total = int(rows[0].total)
-    elif query.page > 1:
+    elif query.paginate and query.page > 1:
         total = session.scalar(select(func.count()).select_from(model).where(readable, query.where)) or 0
     else:
-        total = 0
-    docs = [collection.to_doc(row[0], bool(row.editable)) for row in rows]
-    expand(session, access, collection, docs, query.depth)
-    total_pages = max(1, math.ceil(total / query.limit))
+        total = len(docs)
+    if not query.paginate or total == 0:
+        # As Payload's SQL adapters answer an unpaginated or empty find: one page, counted from 1.
+        return _page(docs, total, query.limit, 1, query.page, 1, False, False)
+    total_pages = math.ceil(total / query.limit)
+    counter = (query.page - 1) * query.limit + 1
+    return _page(docs, total, query.limit, total_pages, query.page, counter, query.page > 1,
+                 query.page < total_pages)
+
+
+def _page(docs: list[Doc], total: int, limit: int, total_pages: int, page: int, counter: int,
+          has_prev: bool, has_next: bool) -> Doc:
     return {
         "docs": docs,
         "totalDocs": total,
-        "limit": query.limit,
-        "page": query.page,
+        "limit": limit,
         "totalPages": total_pages,
-        "hasNextPage": query.page < total_pages,
-        "hasPrevPage": query.page > 1,
-        "nextPage": query.page + 1 if query.page < total_pages else None,
-        "prevPage": query.page - 1 if query.page > 1 else None,
+        "page": page,
+        "pagingCounter": counter,
+        "hasPrevPage": has_prev,
+        "hasNextPage": has_next,
+        "prevPage": page - 1 if has_prev else None,
+        "nextPage": page + 1 if has_next else None,
     }
+
+
+def count(session: Session, access: Access, collection: Collection, where: ColumnElement[bool]) -> Doc:
+    """Payload's count answer: `{"totalDocs": n}`."""
+    statement = select(func.count()).select_from(collection.model).where(collection.readable(access), where)
+    return {"totalDocs": session.scalar(statement) or 0}
 
 
 def readable_row(session: Session, access: Access, collection: Collection, doc_id: str) -> tuple[Any, bool]:
@@ -64,15 +114,23 @@ def readable_row(session: Session, access: Access, collection: Collection, doc_i
     return row[0], bool(row.editable)
 
 
-def get(session: Session, access: Access, collection: Collection, doc_id: str, depth: int) -> Doc:
+def get(session: Session, access: Access, collection: Collection, doc_id: str, query: DocQuery) -> Doc:
     row, editable = readable_row(session, access, collection, doc_id)
     doc = collection.to_doc(row, editable)
-    expand(session, access, collection, [doc], depth)
-    return doc
+    expand(session, access, collection, [doc], query.depth, query.populate)
+    return query.select.apply(doc) if query.select is not None else doc
 
 
-def expand(session: Session, access: Access, collection: Collection, docs: list[Doc], depth: int) -> None:
-    """Replace related ids by the related documents the actor may read, `depth` levels deep."""
+def expand(
+    session: Session,
+    access: Access,
+    collection: Collection,
+    docs: list[Doc],
+    depth: int,
+    populate: dict[str, Selection] | None = None,
+) -> None:
+    """Replace related ids by the related documents the actor may read, `depth` levels deep; `populate`
+    narrows the expanded documents of a collection to some fields."""
     if depth <= 0 or not docs:
         return
     for relation in collection.relations:
@@ -86,7 +144,10 @@ def expand(session: Session, access: Access, collection: Collection, docs: list[
             )
         ).all()
         expanded = {row[0].id: target.to_doc(row[0], bool(row.editable)) for row in rows}
-        expand(session, access, target, list(expanded.values()), depth - 1)
+        expand(session, access, target, list(expanded.values()), depth - 1, populate)
+        chosen = (populate or {}).get(target.slug)
+        if chosen is not None:
+            expanded = {key: chosen.apply(doc) for key, doc in expanded.items()}
         relation.replace(docs, expanded)
 
 

@@ -12,9 +12,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from api.content.access import Access
-from api.content.query import Field
-
-Doc = dict[str, Any]
+from api.content.query import Doc, Field
 
 
 @dataclass(frozen=True)
@@ -87,3 +85,8 @@ class Collection:
     update_schema: type[BaseModel] | None = None
     update: Callable[[Session, Access, Any, Any], Any] | None = None
     delete: Callable[[Session, Access, Any], None] | None = None
+    label: str = ""  # singular, for Payload's write messages; default: the slug without its "s"
+
+    @property
+    def singular(self) -> str:
+        return self.label or self.slug.removesuffix("s").capitalize()
