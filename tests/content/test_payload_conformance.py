@@ -155,6 +155,20 @@ def test_relation_path(client: TestClient, admin_headers: dict[str, str], tenant
     assert _find(client, "where[tenant.slug][equals]=globex", headers=tenant_a.headers)["docs"] == []
 
 
+def test_relation_path_within_one_collection(client: TestClient, admin_headers: dict[str, str]) -> None:
+    def create(slug: str, parent: str | None = None) -> str:
+        made = client.post("/api/categories", json={"name": slug.title(), "slug": slug, "parent": parent},
+                           headers=admin_headers)
+        assert made.status_code == 201, made.text
+        return str(made.json()["doc"]["id"])
+
+    root = create("root")
+    create("lamps", root)
+    create("bulbs", create("other"))
+    docs = _find(client, "where[parent.slug][equals]=root", "categories")["docs"]
+    assert [d["slug"] for d in docs] == ["lamps"]
+
+
 @pytest.mark.parametrize("op", [Op.near, Op.within, Op.intersects])
 def test_point_operators_are_a_400_naming_the_supported_ones(client: TestClient, op: Op) -> None:
     body = assert_problem(client.get(f"/api/blogs?where[title][{op.value}]=1,2"), 400, "bad-request")
