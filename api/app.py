@@ -124,10 +124,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Cached answers are served only while these listeners hear every change (api/cache_events.py).
-        listeners = start_listeners(database.urls, read_cache.versions)
+        listeners = start_listeners(database.urls, read_cache.versions, settings.redis_url)
+        # This process's own commits move the versions at once (it reads its own writes).
+        database.change_subscribers.append(read_cache.versions.moved)
         try:
             yield
         finally:
+            database.change_subscribers.remove(read_cache.versions.moved)
             for listener in listeners:
                 listener.stop()
 
@@ -146,6 +149,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.db = database
     app.state.read_cache = read_cache
+    app.state.database_slots = {}  # api/deps.py
 
     install_error_handlers(app)
     for router in (
@@ -192,8 +196,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             expose_headers=["x-request-id", "retry-after", "ratelimit-limit", "ratelimit-remaining", "location"],
             max_age=600,
         )
+    # Every answer is logged, counted (rate-limited ones too) and traced.
     app.add_middleware(RequestContextMiddleware)
-    # Every answer is counted (rate-limited ones too) and traced.
     install_metrics(app, database)
     install_tracing(app, database, settings)
     # Outermost, so that every answer carries them (the 500 problem of RequestContextMiddleware included).

@@ -1,4 +1,5 @@
-"""The version of each store, pushed to every API worker by PostgreSQL `LISTEN/NOTIFY`.
+"""The version of each store, pushed to every API worker by PostgreSQL `LISTEN/NOTIFY`, or by Redis pub/sub
+where REDIS_URL is configured.
 
 Triggers (migrations `*_cache_notify`) raise `NOTIFY store_changes, '<store>'` in every transaction that
 changes something a public reader could see, the outbox included; PostgreSQL delivers it when, and only
@@ -9,6 +10,15 @@ Safe fallback: while a listener is not connected its stores have no version (`cu
 callers then build every answer fresh and keep none. A reconnect starts a new version for its stores (what
 changed while the channel was down is unknown), so nothing cached before the drop is ever served again.
 A notification that has reached the socket but is not yet applied also counts as "unknown".
+
+The same triggers also name their store in the transaction-local setting `app.changed_stores`: every
+process that writes through `api.db.Database` (API, CLI, Dagster) reads it just before the commit of a
+transaction that wrote and, once the commit is done, moves its own versions at once (a worker reads its
+own writes without waiting for the notification) and, with Redis, publishes those stores on the Redis
+channel. Each worker then holds one Redis subscription instead of one database connection, with the same
+fallback: no version while unsubscribed, a new version on every resubscribe. Every writing process must
+have REDIS_URL set (one `.env`); a write that bypasses `Database` (psql) is heard only through
+LISTEN/NOTIFY.
 """
 
 from __future__ import annotations
@@ -22,6 +32,8 @@ import uuid
 from collections.abc import Iterable
 
 import psycopg
+import redis
+from sqlalchemy import make_url
 
 from api.db import DatabaseUrls, Domain, libpq_url
 
@@ -78,7 +90,7 @@ class ChangeListener(threading.Thread):
 
     def __init__(self, url: str, domains: tuple[Domain, ...], versions: StoreVersions) -> None:
         super().__init__(name=f"change-listener-{'-'.join(domains)}", daemon=True)
-        self.url = libpq_url(url)
+        self.url = url
         self.domains = domains
         self.versions = versions
         self._wake_read, self._wake_write = os.pipe()
@@ -98,7 +110,7 @@ class ChangeListener(threading.Thread):
             try:
                 self._listen()
                 attempt = 0
-            except psycopg.Error as exc:
+            except (psycopg.Error, redis.RedisError) as exc:
                 log.warning("store change listener lost its connection", extra={"error": str(exc)})
             if self._stopping.is_set():
                 return
@@ -109,7 +121,7 @@ class ChangeListener(threading.Thread):
     def _listen(self) -> None:
         socket: int | None = None
         try:
-            with psycopg.connect(self.url, autocommit=True, **KEEPALIVE) as conn:  # type: ignore[arg-type]
+            with psycopg.connect(libpq_url(self.url), autocommit=True, **KEEPALIVE) as conn:  # type: ignore[arg-type]
                 conn.execute(f"LISTEN {CHANNEL}")
                 socket = conn.fileno()
                 self.versions.connected(socket, self.domains)
@@ -132,8 +144,79 @@ class ChangeListener(threading.Thread):
             self.versions.disconnected(socket, self.domains)
 
 
-def start_listeners(urls: DatabaseUrls, versions: StoreVersions) -> list[ChangeListener]:
-    """One listener per database (both stores share one when they share a database)."""
+class RedisChangeListener(ChangeListener):
+    """One subscription to the Redis channel of these databases (every store's changes arrive on it)."""
+
+    def __init__(self, url: str, channel: str, versions: StoreVersions) -> None:
+        super().__init__(url, tuple(Domain), versions)
+        self.channel = channel
+
+    def _listen(self) -> None:
+        socket: int | None = None
+        client = redis.Redis.from_url(
+            self.url, socket_connect_timeout=5, socket_keepalive=True, client_name=f"store-changes-{os.getpid()}"
+        )
+        pubsub = client.pubsub()
+        try:
+            pubsub.subscribe(self.channel)
+            while (message := pubsub.get_message(timeout=5)) is None or message["type"] != "subscribe":
+                if self._stopping.is_set():
+                    return
+            assert pubsub.connection is not None
+            socket = pubsub.connection._sock.fileno()
+            self.versions.connected(socket, self.domains)
+            self.ready.set()
+            while not self._stopping.is_set():
+                if self._wake_read in select.select([socket, self._wake_read], [], [])[0]:
+                    return
+                moved: set[Domain] = set()
+                # None once nothing is left to read; a closed connection raises ConnectionError.
+                while (message := pubsub.get_message(timeout=0)) is not None:
+                    data = message["data"]
+                    store = data.decode() if isinstance(data, bytes) else str(data)
+                    if message["type"] == "message" and store in Domain.__members__:
+                        moved.add(Domain(store))
+                self.versions.moved(moved)
+        finally:
+            self.versions.disconnected(socket, self.domains)
+            pubsub.close()
+            client.close()
+
+
+def redis_channel(urls: DatabaseUrls) -> str:
+    """The channel of one deployment's store changes (several may share a Redis)."""
+    return f"{CHANNEL}:{make_url(urls.commerce).database}:{make_url(urls.content).database}"
+
+
+class ChangePublisher:
+    """Publishes on Redis the stores each committed transaction of this process changed (the writing side
+    of `RedisChangeListener`; `api.db.Database` calls it after the commit)."""
+
+    def __init__(self, redis_url: str, channel: str) -> None:
+        self.channel = channel
+        self._client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
+
+    def publish(self, stores: Iterable[Domain]) -> None:
+        for store in stores:
+            try:
+                self._client.publish(self.channel, store.value)
+            except redis.RedisError as exc:
+                # The subscribers share this Redis: when it is gone they have no version and cache nothing.
+                log.error("could not publish a store change", extra={"store": store.value, "error": str(exc)})
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def start_listeners(
+    urls: DatabaseUrls, versions: StoreVersions, redis_url: str | None = None
+) -> list[ChangeListener]:
+    """One Redis subscription where Redis is configured; else one listener per database (both stores share
+    one when they share a database)."""
+    if redis_url:
+        listener: ChangeListener = RedisChangeListener(redis_url, redis_channel(urls), versions)
+        listener.start()
+        return [listener]
     groups: dict[str, tuple[Domain, ...]] = {}
     for domain in Domain:
         url = getattr(urls, domain.value)

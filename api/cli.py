@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -88,7 +89,7 @@ def serve(
     env = _child_env(settings, urls)
     env["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(settings))
     _echo(f"API on http://{settings.api_host}:{settings.api_port} (docs at /docs)")
-    raise typer.Exit(subprocess.call(_uvicorn_command(settings, workers), env=env, cwd=PROJECT_ROOT))
+    raise typer.Exit(subprocess.call(_uvicorn_command(settings, workers), env=_api_env(env, workers), cwd=PROJECT_ROOT))
 
 
 @app.command()
@@ -100,17 +101,42 @@ def dispatch(
     import httpx
 
     from api.content import scheduling
+    from api.webhooks.service import Dispatcher
+
+    settings, database = _worker_process("marketplace-dispatcher")
+    dispatcher = Dispatcher(database, settings, httpx.Client())
+    next_schedule_tick = 0.0
+
+    def step() -> int:
+        nonlocal next_schedule_tick
+        if time.monotonic() >= next_schedule_tick:
+            published = scheduling.publish_due(database)
+            next_schedule_tick = time.monotonic() + scheduling.TICK_SECONDS
+            if published.pages or published.posts:
+                _echo(f"published on schedule: pages {published.pages}, posts {published.posts}")
+        return dispatcher.run_once()
+
+    if not once:
+        _echo("Webhook dispatcher running (Ctrl-C to stop).")
+    handled = _work_until_stopped(step, "dispatcher", settings.dispatcher_poll_seconds, once)
+    _echo(f"Dispatcher stopped after handling {handled} events and deliveries.")
+
+
+def _worker_process(service_name: str) -> tuple[Settings, Database]:
+    """Settings, logging, the app-role database and tracing of a background worker process."""
     from api.logs import configure_logging
     from api.observability.tracing import install_process_tracing
-    from api.webhooks.service import Dispatcher
 
     settings, urls = _urls()
     configure_logging(settings.log_level, settings.log_json)
     database = Database(app_urls(urls, settings), settings)
-    install_process_tracing(database, settings, "marketplace-dispatcher")
-    dispatcher = Dispatcher(database, settings, httpx.Client())
-    next_schedule_tick = 0.0
-    handled = 0
+    install_process_tracing(database, settings, service_name)
+    return settings, database
+
+
+def _work_until_stopped(step: Callable[[], int], name: str, poll_seconds: float, once: bool) -> int:
+    """Run `step` (it answers how many items it handled) until SIGTERM/SIGINT, sleeping when idle; with
+    `once`, until nothing is left. Reports progress every minute; answers the total handled."""
     stopping = False
 
     def stop(*_: object) -> None:
@@ -119,25 +145,19 @@ def dispatch(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    if not once:
-        _echo("Webhook dispatcher running (Ctrl-C to stop).")
+    handled = 0
     last_report = time.monotonic()
     while not stopping:
-        if time.monotonic() >= next_schedule_tick:
-            published = scheduling.publish_due(database)
-            next_schedule_tick = time.monotonic() + scheduling.TICK_SECONDS
-            if published.pages or published.posts:
-                _echo(f"published on schedule: pages {published.pages}, posts {published.posts}")
-        work = dispatcher.run_once()
+        work = step()
         handled += work
         if once and work == 0:
             break
         if not once and time.monotonic() - last_report > 60:
-            _echo(f"dispatcher: {handled} events and deliveries handled so far")
+            _echo(f"{name}: {handled} handled so far")
             last_report = time.monotonic()
         if work == 0:
-            time.sleep(settings.dispatcher_poll_seconds)
-    _echo(f"Dispatcher stopped after handling {handled} events and deliveries.")
+            time.sleep(poll_seconds)
+    return handled
 
 
 @app.command()
@@ -155,32 +175,12 @@ def notify(
     once: Annotated[bool, typer.Option("--once", help="Send what is due, then exit.")] = False,
 ) -> None:
     """Send e-mail notifications for outbox events (through SMTP_URL, else into the local mailbox)."""
-    from api.logs import configure_logging
     from api.notifications.service import Notifier
-    from api.observability.tracing import install_process_tracing
 
-    settings, urls = _urls()
-    configure_logging(settings.log_level, settings.log_json)
-    database = Database(app_urls(urls, settings), settings)
-    install_process_tracing(database, settings, "marketplace-notifier")
+    settings, database = _worker_process("marketplace-notifier")
     notifier = Notifier(database, settings)
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     _echo(f"Notifier running ({'SMTP' if settings.smtp_url else 'local mailbox'}).")
-    handled = 0
-    while not stopping:
-        work = notifier.run_once()
-        handled += work
-        if once and work == 0:
-            break
-        if work == 0:
-            time.sleep(settings.notify_poll_seconds)
+    handled = _work_until_stopped(notifier.run_once, "notifier", settings.notify_poll_seconds, once)
     _echo(f"Notifier stopped after {handled} events and mails.")
 
 
@@ -195,6 +195,11 @@ def _fresh_metrics_dir(settings: Settings) -> Path:
 
 def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
+
+
+def _api_env(env: dict[str, str], workers: int) -> dict[str, str]:
+    """The API workers' environment: each sizes its pools to its share of the connections (api/config.py)."""
+    return {**env, "WEB_CONCURRENCY": str(workers)}
 
 
 def _uvicorn_command(settings: Settings, workers: int) -> list[str]:
@@ -387,7 +392,7 @@ def demo(
     workers = workers or os.cpu_count() or 1
     _echo(f"[4/4] Starting the API ({workers} workers), the Dagster webserver and daemon, the dispatcher ...")
     processes = [
-        subprocess.Popen(_uvicorn_command(settings, workers), env=env, cwd=PROJECT_ROOT),
+        subprocess.Popen(_uvicorn_command(settings, workers), env=_api_env(env, workers), cwd=PROJECT_ROOT),
         subprocess.Popen(
             [_bin("dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(settings.dagster_port)],
             env=env,

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -67,8 +67,16 @@ class Settings(BaseSettings):
     idempotency_max_keys_per_client: int = Field(default=1000, gt=0)
     # Request bodies above this are refused (413) before anything reads them; uploads use media_max_bytes.
     max_request_body_bytes: int = Field(default=1024 * 1024, gt=0)
-    # Per worker process: workers x (pool size + 10 overflow) must stay under the server's max_connections.
-    db_pool_size: int = 10
+    # The pools: the API's uvicorn workers (uvicorn's own WEB_CONCURRENCY; `marketplace serve/demo` set it)
+    # share DB_MAX_CONNECTIONS connections per database, so that workers x pool stays under the server's
+    # max_connections (100 by default, and dbt, Dagster and the dispatcher need some). DB_POOL_SIZE fixes the
+    # per-worker pool instead. A worker runs at most as many requests in threads as its pools can serve
+    # without waiting (api/db.py: `Database.max_concurrent_requests`), so no request ever holds one
+    # connection while it waits for a second one.
+    web_concurrency: int = Field(default=1, ge=1)
+    db_max_connections: int = Field(default=60, ge=2)
+    db_pool_size: int = Field(default=0, ge=0)  # 0: DB_MAX_CONNECTIONS // WEB_CONCURRENCY (at least 2)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     db_pool_recycle_seconds: int = Field(default=1800, gt=0)
     db_connect_timeout_seconds: int = 5
     log_level: str = "INFO"
@@ -137,6 +145,11 @@ class Settings(BaseSettings):
     # Web pages: the key that signs CSRF tokens and flash messages (generated once under `data_dir` when unset).
     web_secret_key: str | None = None
 
+    @model_validator(mode="after")
+    def _pool_size_per_worker(self) -> Settings:
+        if not self.db_pool_size:
+            self.db_pool_size = max(2, self.db_max_connections // self.web_concurrency)
+        return self
 
     @field_validator("webhook_allowed_networks")
     @classmethod

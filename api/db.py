@@ -8,16 +8,19 @@ a database of its own. With no URL at all, a private PostgreSQL (pgserver) runs 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 
 from api.config import Settings
+
+if TYPE_CHECKING:
+    from api.cache_events import ChangePublisher
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +139,36 @@ def resolve_urls(settings: Settings) -> DatabaseUrls:
     return DatabaseUrls(commerce=sqlalchemy_url(commerce), content=sqlalchemy_url(content))
 
 
+CONNECTIONS_PER_REQUEST = len(Domain)
+_WROTE = "store_changes.wrote"
+_CHANGED_STORES = "store_changes.stores"
+
+
+def _note_write(conn: Connection, cursor: object, statement: str, *args: object) -> None:
+    if not statement.lstrip()[:6].upper().startswith("SELECT"):
+        conn.info[_WROTE] = True
+
+
+def _read_changed_stores(conn: Connection) -> None:
+    """Just before the commit of a transaction that wrote: the stores whose readers it changes, as the
+    store-change triggers noted them (api/cache_events.py)."""
+    if conn.info.pop(_WROTE, False):
+        row = conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+            "SELECT current_setting('app.changed_stores', true)"
+        ).fetchone()
+        if row and row[0]:
+            conn.info[_CHANGED_STORES] = row[0]
+
+
+def _forget_changes(conn: Connection) -> None:
+    conn.info.pop(_WROTE, None)
+    conn.info.pop(_CHANGED_STORES, None)
+
+
 class Database:
     """Engines and session factories for both domains."""
+
+    change_publisher: ChangePublisher | None
 
     def __init__(self, urls: DatabaseUrls, settings: Settings) -> None:
         # Every mapper must be known before the first query (foreign keys name other domains' tables).
@@ -146,8 +177,12 @@ class Database:
         self.urls = urls
         # No ping before every checkout (a round trip per request): connections are recycled before a server
         # or proxy would drop them idle, and a connection that died anyway fails its request with a 503.
+        # A fixed pool per worker (no overflow): its share of the connections the API may hold (api/config.py).
+        self.pool_size = settings.db_pool_size
         pool: dict[str, Any] = {
-            "pool_size": settings.db_pool_size,
+            "pool_size": self.pool_size,
+            "max_overflow": 0,
+            "pool_timeout": settings.db_pool_timeout_seconds,
             "pool_pre_ping": False,
             "pool_recycle": settings.db_pool_recycle_seconds,
             "connect_args": {"connect_timeout": settings.db_connect_timeout_seconds},
@@ -160,6 +195,34 @@ class Database:
         self.content_sessions = sessionmaker(self.content_engine, expire_on_commit=False)
         for sessions in (self.commerce_sessions, self.content_sessions):
             event.listen(sessions, "after_begin", _apply_tenant_scope)
+        # Who hears of each commit that changed what a store's readers see, once it is done: the app's read
+        # cache, and the Redis channel where one is configured (api/cache_events.py).
+        self.change_subscribers: list[Callable[[list[Domain]], None]] = []
+        for engine in {self.commerce_engine, self.content_engine}:
+            event.listen(engine, "before_cursor_execute", _note_write)
+            event.listen(engine, "commit", _read_changed_stores)
+            event.listen(engine, "rollback", _forget_changes)
+            event.listen(engine.pool, "checkin", self._changes_committed)
+        self.change_publisher = None
+        if settings.redis_url:
+            from api.cache_events import ChangePublisher, redis_channel
+
+            self.change_publisher = ChangePublisher(settings.redis_url, redis_channel(urls))
+            self.change_subscribers.append(self.change_publisher.publish)
+
+    def _changes_committed(self, dbapi_connection: object, record: Any) -> None:
+        changed: str | None = record.info.pop(_CHANGED_STORES, None)
+        if changed:
+            stores = [Domain(store) for store in changed.split(",") if store in Domain.__members__]
+            for subscriber in list(self.change_subscribers):
+                subscriber(stores)
+
+    @property
+    def max_concurrent_requests(self) -> int:
+        """How many requests may hold connections at once without one waiting for the pool while it holds
+        another: a request holds at most one connection per store (commerce, then content), and both stores
+        draw on one pool when they share a database."""
+        return max(1, self.pool_size // CONNECTIONS_PER_REQUEST) if self.urls.shared else self.pool_size
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -181,6 +244,8 @@ class Database:
             conn.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
+        if self.change_publisher is not None:
+            self.change_publisher.close()
         self.commerce_engine.dispose()
         if self.content_engine is not self.commerce_engine:
             self.content_engine.dispose()

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -42,7 +43,27 @@ def tenant_scope(actor: Actor) -> TenantScope:
     )
 
 
-def _commerce_session(request: Request) -> Iterator[Session]:
+def _database_slots(request: Request) -> asyncio.Semaphore:
+    """The requests of this app that may hold database connections at once: as many as its pools serve
+    without a request waiting for its second connection while it holds the first (api/db.py). Per event
+    loop (a test may serve one app from two loops)."""
+    loop = asyncio.get_running_loop()
+    slots: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = request.app.state.database_slots
+    if loop not in slots:
+        slots[loop] = asyncio.Semaphore(get_database(request).max_concurrent_requests)
+    return slots[loop]
+
+
+async def _database_slot(request: Request) -> AsyncIterator[None]:
+    # Taken before the request's first session opens, given back after its last one closed. (A thread
+    # per request would not do: FastAPI runs each sync dependency and the route in threads of their own.)
+    async with _database_slots(request):
+        yield
+
+
+def _commerce_session(
+    request: Request, _: Annotated[None, Depends(_database_slot, scope="function")]
+) -> Iterator[Session]:
     # The transaction commits when the route returns, before the response is sent. It starts in the platform
     # scope (the actor is looked up in it); `current_actor` narrows it to the actor's tenant.
     with get_database(request).transaction(Domain.commerce) as session:

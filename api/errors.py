@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.logs import current_request_id
@@ -241,6 +242,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(OperationalError, database_unavailable)
+    app.add_exception_handler(PoolTimeout, database_unavailable)  # no connection free within the pool timeout
     app.add_exception_handler(DataError, unstorable_value)
     # Anything else is turned into a 500 problem by RequestContextMiddleware, which still knows the
     # request id; the stack trace goes to the log, never to the client.

@@ -16,6 +16,7 @@ from api.auth import header as authorization
 from api.counters import Counters
 from api.errors import AppError, ErrorCode, problem_response
 from api.logs import reset_request_id, set_request_id
+from api.observability.metrics import observe_request
 
 log = logging.getLogger("api.access")
 
@@ -25,7 +26,8 @@ UNLIMITED_PATHS = frozenset({"/health", "/ready"})
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (the caller's `X-Request-ID` if sane), returns it, and logs the request."""
+    """Gives every request an id (the caller's `X-Request-ID` if sane), returns it, logs the request and counts
+    it in the request metrics."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -59,13 +61,15 @@ class RequestContextMiddleware:
                 500, ErrorCode.internal_error, detail="An unexpected error occurred.", instance=scope["path"]
             )(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
+            observe_request(scope["method"], scope, status, seconds)
             log.info(
                 "request",
                 extra={
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(seconds * 1000, 2),
                 },
             )
             reset_request_id(token)

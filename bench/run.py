@@ -3,14 +3,15 @@ measured in one run, printed as one table with the target beside each row.
 
 It recreates a bench database, loads the demo's store (catalog and content), starts the API as production
 would (one uvicorn worker per core, uvloop, httptools, no access log) and measures:
-the bare ceiling (/health), catalog list, product detail, content reads (exact and `like`), storefront pages
-(when the app has `/shop/...`), checkout at 16 concurrent buyers, webhook sync latency (bench/sync_latency.py),
-the commission run at 1M order lines against raw SQL / polars / DuckDB and `dbt build` at 1M lines
-(bench/commission_bench.py on bench/generate.py's data), the demo's time-to-answer (`marketplace demo` on a
-fresh database), and each API worker's memory after the load.
+the bare ceiling (/health), catalog list, product detail, content reads (exact, `like` and localised),
+storefront pages (when the app has `/shop/...`), checkout at 16 concurrent buyers, webhook sync latency
+(bench/sync_latency.py), the commission run at 1M order lines against raw SQL / polars / DuckDB and
+`dbt build` at 1M lines (bench/commission_bench.py on bench/generate.py's data), the demo's time-to-answer
+(`marketplace demo` on a fresh database), and each API worker's memory after the load.
 
     .venv/bin/python bench/run.py                 # everything (the 1M-line rows take minutes)
     .venv/bin/python bench/run.py --quick         # the API rows only
+    .venv/bin/python bench/run.py --small         # every row at a small size (a check that the command works)
 
 Load: wrk (Debian package `wrk`) with 2 threads and 64 connections when installed, else bench/load.py; either
 way the load generator runs on the same cores as the server (this machine has no other), which the table says.
@@ -208,7 +209,7 @@ def worker_rss_mb(parent: int) -> list[float]:
 
 def start_api(url: str, port: int, workers: int, data_dir: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": data_dir, "LOG_LEVEL": "WARNING",
-           "RATE_LIMIT_PER_MINUTE": "100000000"}
+           "RATE_LIMIT_PER_MINUTE": "100000000", "WEB_CONCURRENCY": str(workers)}
     env.pop("COMMERCE_DATABASE_URL", None)
     env.pop("CONTENT_DATABASE_URL", None)
     return subprocess.Popen(
@@ -253,9 +254,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10, help="duration of each HTTP load")
     parser.add_argument("--carts", type=int, default=320, help="checkouts measured")
     parser.add_argument("--quick", action="store_true", help="only the API rows (no 1M-line, sync or demo rows)")
+    parser.add_argument("--lines", type=int, default=1_000_000, help="order lines of the commission and dbt rows")
+    parser.add_argument("--sync-changes", type=int, default=100, help="changes timed by the webhook sync row")
+    parser.add_argument("--small", action="store_true",
+                        help="every row at a small size: 2 s loads, 32 checkouts, 20,000 lines, 10 sync changes")
     parser.add_argument("--database", default="marketplace_bench",
                         help="name of the 1M-line database; the API and demo rows use <name>_api and <name>_demo")
     args = parser.parse_args()
+    if args.small:
+        args.seconds, args.carts, args.lines, args.sync_changes = 2, 32, 20_000, 10
+    lines = f"{args.lines / 1e6:g}M" if args.lines >= 1_000_000 else f"{args.lines:,}"
     workers = os.cpu_count() or 1
     # The bench's own sync receivers listen on loopback: let the internal webhooks reach them (as the demo does).
     os.environ.setdefault("WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.1/32"]')
@@ -281,9 +289,11 @@ def main() -> None:
     try:
         assert wait_until(f"{base}/health", 180), "the API did not start"
         key = {"x-publishable-api-key": credentials.publishable_key}
-        regions = httpx.get(f"{base}/store/regions", headers=key).json()
+        # The first answers of each worker are slow on a loaded machine (imports, first connections).
+        regions = httpx.get(f"{base}/store/regions", headers=key, timeout=120).json()
         region = next(r for r in regions if r["currency_code"] == "EUR")
-        page = httpx.get(f"{base}/store/products", params={"limit": 50, "region_id": region["id"]}, headers=key).json()
+        page = httpx.get(f"{base}/store/products", params={"limit": 50, "region_id": region["id"]}, headers=key,
+                         timeout=120).json()
         handle = page["items"][0]["handle"]
         variants = [v["id"] for p in page["items"] for v in p["variants"]]
 
@@ -305,8 +315,10 @@ def main() -> None:
                  "/api/pages?where%5Bslug%5D%5Bequals%5D=home&depth=1", {})
         read_row("content `like` read (/api/pages?where[title][like]=home)",
                  "/api/pages?where%5Btitle%5D%5Blike%5D=home", {})
+        read_row("content localised read (/api/pages?where[slug][equals]=home&locale=de&depth=1)",
+                 "/api/pages?where%5Bslug%5D%5Bequals%5D=home&locale=de&depth=1", {})
 
-        shop = httpx.get(f"{base}/shop/{page['items'][0]['vendor']['slug']}", follow_redirects=True)
+        shop = httpx.get(f"{base}/shop/{page['items'][0]['vendor']['slug']}", follow_redirects=True, timeout=120)
         if shop.status_code == 200 and "text/html" in shop.headers.get("content-type", ""):
             result = load(f"{base}/shop/{page['items'][0]['vendor']['slug']}", {}, args.seconds)
             rows.append(Row("storefront page (/shop/{tenant})", result.text(), "p95 < 100 ms", result.p95 < 100))
@@ -336,24 +348,25 @@ def main() -> None:
     else:
         # On a database of its own: the store's seed points the internal subscriptions at another port.
         os.environ["DATABASE_URL"] = recreate(args.server_url, f"{args.database}_sync")
-        out = run_script(["bench/sync_latency.py", "-n", "100", "--timeout", "5"])
+        out = run_script(["bench/sync_latency.py", "-n", str(args.sync_changes), "--timeout", "5"])
         match = re.search(r"p95 (\d+) ms", out)
         p95 = int(match.group(1)) if match else None
-        rows.append(Row("webhook sync latency (commit -> visible in content)",
+        rows.append(Row(f"webhook sync latency (commit -> visible in content, {args.sync_changes} changes)",
                         f"p95 {p95} ms" if p95 is not None else "failed: " + out[-200:], "p95 < 1 s",
                         p95 is not None and p95 < 1000))
-        run_script(["bench/generate.py", "--server-url", args.server_url, "--database", args.database])
+        run_script(["bench/generate.py", "--server-url", args.server_url, "--database", args.database,
+                    "--lines", str(args.lines)])
         out = run_script(["bench/commission_bench.py", "--server-url", args.server_url, "--database", args.database])
         ratio = re.search(r"fastest plain engine: ([\d.]+)x", out)
         fastest = min((float(m) for m in re.findall(r"\|\s+[\d.]+\s+\|\s+[\d.]+\s+\|\s+([\d.]+)\s+\| yes", out)),
                       default=None)
         run = re.search(r"commission run \(.*?\|\s+\|\s+([\d.]+)", out)
-        rows.append(Row("commission run, 1M lines (vs raw SQL / polars / DuckDB)",
+        rows.append(Row(f"commission run, {lines} lines (vs raw SQL / polars / DuckDB)",
                         f"{run.group(1) if run else '?'} s = {ratio.group(1) if ratio else '?'}x the fastest "
                         f"({fastest} s)", "<= 2x the fastest plain engine",
                         bool(ratio) and float(ratio.group(1)) <= 2 if ratio else None))
         dbt = re.search(r"dbt build: ([\d.]+) s \(exit (\d+)\)", out)
-        rows.append(Row("dbt build, all models, 1M lines",
+        rows.append(Row(f"dbt build, all models, {lines} lines",
                         f"{dbt.group(1)} s (exit {dbt.group(2)})" if dbt else "failed", "<= 60 s",
                         bool(dbt) and float(dbt.group(1)) <= 60 and dbt.group(2) == "0" if dbt else None))
         answered = demo_time_to_answer(args.server_url, f"{args.database}_demo")

@@ -7,11 +7,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from api.content.access import Access
 from api.content.collections import COLLECTIONS
+from api.content.locales import View, store_translation
 from api.content.query import MAX_UNPAGED, DocQuery, ListQuery, Related, RelatedLookup, Selection
 from api.content.spec import Collection, Doc
 from api.errors import BadRequest, NotFound
@@ -45,9 +47,12 @@ def related(access: Access, collection: Collection) -> RelatedLookup:
     return lookup
 
 
-def find(session: Session, access: Access, collection: Collection, query: ListQuery) -> Doc:
+def find(
+    session: Session, access: Access, collection: Collection, query: ListQuery, view: View | None = None
+) -> Doc:
     """Payload's find answer. `limit=0` or `pagination=false`: every match on one page (no count query),
     at most MAX_UNPAGED of them; more is a 400 asking to page."""
+    view = view or View()
     model = collection.model
     readable = collection.readable(access)
     columns: list[Any] = [model, collection.writable(access).label("editable")]
@@ -61,8 +66,9 @@ def find(session: Session, access: Access, collection: Collection, query: ListQu
     rows = session.execute(statement).all()
     if not query.limit and len(rows) > MAX_UNPAGED:
         raise BadRequest(f"More than {MAX_UNPAGED} documents match: page through them with limit and page.")
-    docs = [collection.to_doc(row[0], bool(row.editable)) for row in rows]
-    expand(session, access, collection, docs, query.depth, query.populate)
+    view.prepare(session, (row[0] for row in rows))
+    docs = [view.doc(collection, row[0], bool(row.editable)) for row in rows]
+    expand(session, access, collection, docs, query.depth, view, query.populate)
     if query.select is not None:
         docs = [query.select.apply(doc) for doc in docs]
     if rows and query.paginate:
@@ -114,10 +120,16 @@ def readable_row(session: Session, access: Access, collection: Collection, doc_i
     return row[0], bool(row.editable)
 
 
-def get(session: Session, access: Access, collection: Collection, doc_id: str, query: DocQuery) -> Doc:
+def get(
+    session: Session, access: Access, collection: Collection, doc_id: str, query: DocQuery, view: View | None = None
+) -> Doc:
+    view = view or View()
     row, editable = readable_row(session, access, collection, doc_id)
-    doc = collection.to_doc(row, editable)
-    expand(session, access, collection, [doc], query.depth, query.populate)
+    view.prepare(session, [row])
+    if collection.localized:
+        view.require_enabled(row)
+    doc = view.doc(collection, row, editable)
+    expand(session, access, collection, [doc], query.depth, view, query.populate)
     return query.select.apply(doc) if query.select is not None else doc
 
 
@@ -127,10 +139,13 @@ def expand(
     collection: Collection,
     docs: list[Doc],
     depth: int,
+    view: View | None = None,
     populate: dict[str, Selection] | None = None,
 ) -> None:
-    """Replace related ids by the related documents the actor may read, `depth` levels deep; `populate`
-    narrows the expanded documents of a collection to some fields."""
+    """Replace related ids by the related documents the actor may read, `depth` levels deep (in the locale of
+    the request, as Payload localises populated documents); `populate` narrows the expanded documents of a
+    collection to some fields."""
+    view = view or View()
     if depth <= 0 or not docs:
         return
     for relation in collection.relations:
@@ -143,8 +158,9 @@ def expand(
                 target.model.id.in_(ids), target.readable(access)
             )
         ).all()
-        expanded = {row[0].id: target.to_doc(row[0], bool(row.editable)) for row in rows}
-        expand(session, access, target, list(expanded.values()), depth - 1, populate)
+        view.prepare(session, (row[0] for row in rows))
+        expanded = {row[0].id: view.doc(target, row[0], bool(row.editable)) for row in rows}
+        expand(session, access, target, list(expanded.values()), depth - 1, view, populate)
         chosen = (populate or {}).get(target.slug)
         if chosen is not None:
             expanded = {key: chosen.apply(doc) for key, doc in expanded.items()}
@@ -174,3 +190,11 @@ def delete(session: Session, access: Access, collection: Collection, row: Any) -
         session, ContentOutboxEvent, f"{collection.slug}.deleted", collection.slug, doc_id,
         {"id": doc_id, "tenant": tenant_id},
     )
+
+
+def translate(session: Session, collection: Collection, row: Any, locale: str, changes: BaseModel) -> None:
+    """Write the localised fields of a validated body as `locale`'s values (not the default locale's)."""
+    values = changes.model_dump(by_alias=True, mode="json", exclude_unset=True)
+    localized = {key: values[key] for key in collection.localized if key in values}
+    if localized:
+        (collection.translate or store_translation)(session, row, locale, localized)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Integer, Numeric, String, func
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Index, Integer, Numeric, String, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -77,13 +77,15 @@ class Order(CommerceBase):
     """What the customer placed: one order, one payment, one vendor order per vendor."""
 
     __tablename__ = "orders"
+    # A company's orders, newest first (docs/PERFORMANCE.md).
+    __table_args__ = (Index("ix_orders_company_id_created_at", "company_id", "created_at"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("order"))
     display_id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), unique=True)
     cart_id: Mapped[str] = mapped_column(ForeignKey("carts.id", ondelete="RESTRICT"), unique=True)
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # Set when a company employee ordered on the company's account.
-    company_id: Mapped[str | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"), index=True)
+    company_id: Mapped[str | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
     email: Mapped[str] = mapped_column(String(320))
     region_id: Mapped[str] = mapped_column(ForeignKey("regions.id", ondelete="RESTRICT"))
     currency_code: Mapped[str] = mapped_column(String(3))

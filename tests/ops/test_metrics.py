@@ -106,9 +106,9 @@ def test_several_workers_report_as_one(urls: DatabaseUrls, tmp_path: Path) -> No
             assert time.monotonic() < deadline, "two workers did not come up"
             time.sleep(0.5)
         for _ in range(40):  # a new connection each: the kernel spreads them over the workers
-            assert httpx.get(f"{base}/health", timeout=5).status_code == 200
+            assert httpx.get(f"{base}/health", timeout=30).status_code == 200
         for _ in range(4):  # whichever worker answers the scrape, it reports every worker's requests
-            scraped = samples(httpx.get(f"{base}/metrics", timeout=5).text)
+            scraped = samples(httpx.get(f"{base}/metrics", timeout=30).text)
             assert value(scraped, "marketplace_http_requests_total", method="GET", route="/health",
                          status="200") == 40
         assert len(list(multiproc.glob("counter_*.db"))) == 2

@@ -34,4 +34,6 @@ COLLECTION = Collection(
     update_schema=service.MenuUpdate,
     update=service.update,
     delete=service.delete,
+    localized=("items",),
+    translate=service.translate,
 )

@@ -8,7 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConst
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.content.common import Timestamps
+from api.content.common import Timestamps, Translated
 from api.db import ContentBase
 from api.ids import new_id
 
@@ -18,7 +18,7 @@ class PublishStatus(StrEnum):
     published = "published"
 
 
-class Page(Timestamps, ContentBase):
+class Page(Timestamps, Translated, ContentBase):
     """A page built from blocks. The columns hold the live (last published, or never yet published)
     content that reads and `where` filters see; editors' changes collect in `draft` until published."""
 
@@ -28,6 +28,8 @@ class Page(Timestamps, ContentBase):
         Index("uq_pages_platform_slug", "slug", unique=True, postgresql_where=text("tenant_id IS NULL")),
         Index("ix_pages_status_published_at", "status", "published_at"),
         Index("ix_pages_publish_at", "publish_at", postgresql_where=text("publish_at IS NOT NULL")),
+        # `where[slug][equals]` across tenants (the public pages read; docs/PERFORMANCE.md).
+        Index("ix_pages_slug", "slug"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("page"))

@@ -23,6 +23,10 @@ from api.carts.schemas import CartIn, CartUpdate, LineItemIn, LineItemUpdate
 from api.catalog import service as catalog
 from api.catalog.schemas import ProductSort, StoreProductOut
 from api.companies.models import CompanyApproval
+from api.content.blogs.collection import COLLECTION as POSTS
+from api.content.locales import LOCALE_NAMES
+from api.content.pages.collection import COLLECTION as PAGES
+from api.content.products.collection import COLLECTION as PRODUCT_CONTENT
 from api.content.richtext import render_html
 from api.content.tenants.models import Tenant
 from api.customers.schemas import AddressIn
@@ -41,7 +45,7 @@ from api.web.forms import FieldErrors, app_error_fields, fields, validate
 from api.web.render import redirect, render, safe_html, set_flash
 from api.web.router import page_router
 from api.web.storefront import shop as shops
-from api.web.storefront.shop import CART_COOKIE, ORDERS_COOKIE, REGION_COOKIE, CurrentShop, Shop
+from api.web.storefront.shop import CART_COOKIE, LOCALE_COOKIE, ORDERS_COOKIE, REGION_COOKIE, CurrentShop, Shop
 
 router = page_router("/shop", "/robots.txt", "/sitemap.xml")
 
@@ -196,7 +200,7 @@ def sitemap_index(request: Request, content: ContentSession) -> Response:
 @router.get("/shop/{slug}")
 def home(request: Request, shop: CurrentShop, content: ContentSession, commerce: CommerceSession) -> Response:
     try:
-        page = shops.published_page(content, shop.tenant.id, "home")
+        page = shop.localized(shops.published_page(content, shop.tenant.id, "home"), PAGES.localized)
     except NotFound:
         page = None
     blocks = _blocks(request, shop, content, commerce, page.blocks if page else [], shop.region.currency_code,
@@ -257,6 +261,19 @@ def choose_region(request: Request, shop: CurrentShop, form: Form, commerce: Com
     return response
 
 
+@router.post("/shop/{slug}/locale")
+def choose_locale(request: Request, shop: CurrentShop, form: Form) -> Response:
+    """The locale switcher: the store's content in another of its locales, kept in a cookie."""
+    values = fields(form, "locale", "back")
+    back = values["back"]
+    target = back if back.startswith(shop.base + "/") or back == shop.url() else shop.url()
+    if values["locale"] not in shop.locale_settings.enabled:
+        return redirect(request, target, "Choose one of the listed languages.", "error")
+    response = redirect(request, target, f"Showing {LOCALE_NAMES.get(values['locale'], values['locale'])}.")
+    _cookie(request, response, LOCALE_COOKIE, values["locale"])
+    return response
+
+
 @router.get("/shop/{slug}/products")
 def products(
     request: Request,
@@ -290,7 +307,7 @@ def products(
     query = {"q": q, "category": category, "min_price": min_price, "max_price": max_price,
              "sort": None if chosen_sort == "-created_at" else chosen_sort}
     pager = Pager.of(page, PRODUCTS_PER_PAGE, total, shop.url("products"), query)
-    tree = shops.category_tree(content)
+    tree = shops.category_tree(content, shop.locale)
     return render(request, "storefront/products.html", {
         "cards": _product_cards(shop, views),
         "total": total,
@@ -327,7 +344,7 @@ def product(request: Request, handle: str, shop: CurrentShop, content: ContentSe
     currency = shop.region.currency_code
     view = catalog.store_view(found, currency)
     tiers = volume_pricing.store_view(commerce, found, currency)
-    info = shops.product_content(content, found.id)
+    info = shop.localized(shops.product_content(content, found.id), PRODUCT_CONTENT.localized)
     images = shops.media_by_id(content, set(info.images)) if info else {}
     gallery = [
         {"src": shops.media_url(m.id, "card"), "large": shops.media_url(m.id, "original"),
@@ -553,14 +570,15 @@ def confirmation(request: Request, order_id: str, shop: CurrentShop, commerce: C
 def blog(request: Request, shop: CurrentShop, content: ContentSession, page: Page = 1) -> Response:
     posts, total = shops.published_posts(content, shop.tenant.id, POSTS_PER_PAGE, (page - 1) * POSTS_PER_PAGE)
     return render(request, "storefront/blog.html", {
-        "posts": posts, "pager": Pager.of(page, POSTS_PER_PAGE, total, shop.url("blog")),
+        "posts": [shop.localized(p, POSTS.localized) for p in posts],
+        "pager": Pager.of(page, POSTS_PER_PAGE, total, shop.url("blog")),
         "canonical": shop.canonical("blog") + (f"?page={page}" if page > 1 else ""),
     })
 
 
 @router.get("/shop/{slug}/blog/{post_slug}")
 def post(request: Request, post_slug: str, shop: CurrentShop, content: ContentSession) -> Response:
-    found = shops.published_post(content, shop.tenant.id, post_slug)
+    found = shop.localized(shops.published_post(content, shop.tenant.id, post_slug), POSTS.localized)
     return render(request, "storefront/post.html", {
         "post": found, "html": safe_html(render_html(found.content)),
         "canonical": shop.canonical(f"blog/{found.slug}"),
@@ -572,7 +590,7 @@ def content_page(request: Request, page_slug: str, shop: CurrentShop, content: C
                  commerce: CommerceSession) -> Response:
     if page_slug == "home":
         return RedirectResponse(shop.url(), status_code=308)
-    page = shops.published_page(content, shop.tenant.id, page_slug)
+    page = shop.localized(shops.published_page(content, shop.tenant.id, page_slug), PAGES.localized)
     blocks = _blocks(request, shop, content, commerce, page.blocks, shop.region.currency_code, shop.tenant.vendor_id)
     return render(request, "storefront/page.html", {
         "page": page, "blocks": blocks, "canonical": shop.canonical(page.slug), "is_home": False,
