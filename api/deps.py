@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 
+from api.auth import header as authorization
 from api.auth import service as auth_service
 from api.auth.actor import ANONYMOUS, Actor
 from api.auth.models import Role
@@ -76,13 +77,9 @@ PUBLISHABLE_KEY_HEADER = "x-publishable-api-key"
 
 
 def bearer_credential(request: Request) -> str | None:
+    """The token or key of the `Authorization` header, in any form `api.auth.header` reads."""
     header = request.headers.get("authorization")
-    if not header:
-        return None
-    scheme, _, credential = header.partition(" ")
-    if scheme.lower() != "bearer" or not credential.strip():
-        raise Unauthorized("Use 'Authorization: Bearer <token or secret key>'.")
-    return credential.strip()
+    return authorization.credential(header) if header else None
 
 
 def current_actor(request: Request, session: CommerceSession) -> Actor:
@@ -114,7 +111,7 @@ def _resolve_actor(request: Request, session: Session) -> Actor:
         actor = (
             auth_service.actor_for_api_key(key) if publishable_key_id is not None else ANONYMOUS
         )
-    elif credential.startswith(("sk_", "pk_")):
+    elif authorization.is_api_key(credential):
         actor = auth_service.actor_for_api_key(auth_service.find_api_key(session, credential))
     else:
         actor = auth_service.actor_for_token(session, credential, publishable_key_id)

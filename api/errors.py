@@ -45,8 +45,12 @@ class ErrorCode(StrEnum):
 
 
 class FieldError(BaseModel):
-    field: str
+    """One entry of `errors`: Payload's `{message, path}` (its clients read these), with `field` (the same
+    path) as this API has always named it. An error about no one field has only a `message`."""
+
     message: str
+    field: str | None = None
+    path: str | None = None
 
 
 class Problem(BaseModel):
@@ -59,7 +63,7 @@ class Problem(BaseModel):
     instance: str | None = None
     code: ErrorCode
     request_id: str | None = None
-    errors: list[FieldError] | None = None
+    errors: list[FieldError]
 
 
 class AppError(Exception):
@@ -144,15 +148,18 @@ def problem_response(
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
+    title = HTTPStatus(status).phrase
+    # Every problem carries Payload's `errors: [{message, path}]` too, so a Payload client reads it.
+    entries = [e.model_copy(update={"path": e.path or e.field}) for e in errors or ()]
     body = Problem(
         type=PROBLEM_TYPE_BASE + code.value,
-        title=HTTPStatus(status).phrase,
+        title=title,
         status=status,
         detail=detail,
         instance=instance,
         code=code,
         request_id=current_request_id(),
-        errors=errors,
+        errors=entries or [FieldError(message=detail or title)],
     ).model_dump(exclude_none=True, mode="json")
     body.update(extra or {})
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_CONTENT_TYPE)

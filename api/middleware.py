@@ -12,8 +12,9 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.auth import header as authorization
 from api.counters import Counters
-from api.errors import ErrorCode, problem_response
+from api.errors import AppError, ErrorCode, problem_response
 from api.logs import reset_request_id, set_request_id
 from api.observability.metrics import observe_request
 
@@ -174,10 +175,19 @@ class BodySizeLimitMiddleware:
         )(scope, receive, send)
 
 
+def _credential(header: str) -> str:
+    """The token or key in an `Authorization` header (whichever form carries it), else the header."""
+    try:
+        return authorization.credential(header)
+    except AppError:
+        return header
+
+
 def credential_digest(scope: Scope) -> str | None:
     """A short hash of the API key or token the request carries (verified or not), if any."""
     headers = Headers(scope=scope)
-    credential = headers.get("authorization") or headers.get("x-publishable-api-key")
+    header = headers.get("authorization")
+    credential = _credential(header) if header else headers.get("x-publishable-api-key")
     return hashlib.sha256(credential.encode()).hexdigest()[:32] if credential else None
 
 
@@ -196,7 +206,7 @@ def client_identity(scope: Scope) -> str:
     headers = Headers(scope=scope)
     bearer = headers.get("authorization")
     if bearer:
-        return "cred:" + hashlib.sha256(bearer.encode()).hexdigest()[:32]
+        return "cred:" + hashlib.sha256(_credential(bearer).encode()).hexdigest()[:32]
     cart = _CART_PATH.match(scope["path"])
     parts = [headers.get("x-publishable-api-key", ""), client_ip(scope), cart.group(1) if cart else ""]
     return "anon:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]

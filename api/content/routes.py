@@ -27,7 +27,18 @@ from api.content.locales import (
     query_fields,
     split_params,
 )
-from api.content.query import MAX_CONDITIONS, MAX_LIMIT, parse_doc, parse_list
+from api.content.query import (
+    DEFAULT_LIMIT,
+    MAX_CONDITIONS,
+    MAX_DEPTH,
+    MAX_LIMIT,
+    MAX_UNPAGED,
+    OP_HELP,
+    Op,
+    parse_count,
+    parse_doc,
+    parse_list,
+)
 from api.content.spec import Collection, Doc
 from api.db import Domain
 from api.deps import CommerceSession, ContentSession, require
@@ -38,12 +49,17 @@ Cache = Annotated[ReadCache, Depends(read_cache)]
 JsonBody = Annotated[dict[str, Any], Body(description="The document, camelCase keys.")]
 
 LIST_HELP = (
-    "Payload-style query: `where[field][op]=value` (ops: equals, not_equals, in, like, greater_than, "
-    "less_than, exists), `where[or][0][field][op]=...` / `where[and][0]...` groups, "
-    f"at most {MAX_CONDITIONS} conditions; `sort=-field,field`; `limit` 1..{MAX_LIMIT} (default 10); "
-    "`page` from 1; `depth` 0..2 (default 0) expands related documents. Unknown fields or operators are "
-    "a 400 problem listing the allowed ones. Answers `docs`, `totalDocs`, `limit`, `page`, `totalPages`, "
-    "`hasNextPage`, `hasPrevPage`."
+    "Payload's query language: `where[field][operator]=value`, `where[or][0][field][operator]=...` / "
+    "`where[and][0]...` groups (nested up to 4 deep), `where[relation.field][operator]=...` through a "
+    f"relation field (one level), at most {MAX_CONDITIONS} conditions. Operators:\n\n"
+    + "\n".join(f"- `{op.value}`: {text}" for op, text in OP_HELP.items())
+    + f"\n\n`sort=-field,field`; `limit` 1..{MAX_LIMIT} (default {DEFAULT_LIMIT}), `limit=0` or "
+    f"`pagination=false` for every match on one page (at most {MAX_UNPAGED}, else a 400); `page` from 1; "
+    f"`depth` 0..{MAX_DEPTH} (default 0) expands related documents; `select[field]=true` (only these "
+    "fields) or `select[field]=false` (all but these); `populate[collection][field]=true` narrows expanded "
+    "documents of that collection. Unknown fields, operators or parameters are a 400 problem listing the "
+    "allowed ones. Answers `docs, totalDocs, limit, totalPages, page, pagingCounter, hasPrevPage, "
+    "hasNextPage, prevPage, nextPage`."
 )
 LOCALE_HELP = (
     "Localisation (as Payload's): `locale=de` answers localised fields in that locale, a missing value "
@@ -67,6 +83,42 @@ def _write_view(session: ContentSession, collection: Collection, row: Any, local
         view.prepare(session, [row])
         view.require_enabled(row)
     return view
+
+
+def _parameter(name: str, description: str, schema: dict[str, Any], style: str | None = None) -> dict[str, Any]:
+    parameter: dict[str, Any] = {"name": name, "in": "query", "required": False, "description": description,
+                                 "schema": schema}
+    if style:
+        parameter |= {"style": style, "explode": True}
+    return parameter
+
+
+_OBJECT = {"type": "object", "additionalProperties": True}
+SELECT_PARAMETERS = [
+    _parameter("depth", f"Expand related documents this many levels (0..{MAX_DEPTH}).",
+               {"type": "integer", "minimum": 0, "maximum": MAX_DEPTH, "default": 0}),
+    _parameter("select", "`select[field]=true`: only these fields (and `id`); `select[field]=false`: all but "
+               "these. Nested: `select[group][field]=true`.", _OBJECT, "deepObject"),
+    _parameter("populate", "`populate[collection][field]=true`: the fields kept of expanded documents of that "
+               "collection.", _OBJECT, "deepObject"),
+]
+WHERE_PARAMETER = _parameter(
+    "where",
+    "Filters, `where[field][operator]=value`; operators: "
+    + ", ".join(f"`{op.value}`" for op in Op) + ". `and`/`or` groups: `where[or][0][field][operator]=value`.",
+    _OBJECT,
+    "deepObject",
+)
+LIST_PARAMETERS = [
+    WHERE_PARAMETER,
+    _parameter("sort", "Comma-separated fields, `-` for descending.", {"type": "string"}),
+    _parameter("limit", f"Page size, 0..{MAX_LIMIT}; 0 = no limit (at most {MAX_UNPAGED}).",
+               {"type": "integer", "minimum": 0, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+    _parameter("page", "Page number, from 1.", {"type": "integer", "minimum": 1, "default": 1}),
+    _parameter("pagination", f"`false`: every match on one page (at most {MAX_UNPAGED}), no count.",
+               {"type": "boolean", "default": True}),
+    *SELECT_PARAMETERS,
+]
 
 
 def json_bytes(doc: Doc) -> bytes:
@@ -94,8 +146,19 @@ def _add_routes(collection: Collection) -> None:
                 collection.model.id,
                 collection.default_sort,
                 collection.shortcuts,
+                related=service.related(access, collection),
+                collections=tuple(COLLECTIONS),
             )
             return json_bytes(service.find(session, access, collection, query, View(locale)))
+
+        return _answer(request, cache, access, build)
+
+    def count_docs(request: Request, cache: Cache, session: ContentSession, access: ContentAccess) -> Response:
+        def build() -> bytes:
+            locale, items = split_params(request.query_params.multi_items())
+            fields = query_fields(collection.fields, collection.localized, collection.model, locale)
+            where = parse_count(items, fields, service.related(access, collection))
+            return json_bytes(service.count(session, access, collection, where))
 
         return _answer(request, cache, access, build)
 
@@ -104,18 +167,22 @@ def _add_routes(collection: Collection) -> None:
     ) -> Response:
         def build() -> bytes:
             locale, items = split_params(request.query_params.multi_items())
-            query = parse_doc(items)
-            return json_bytes(service.get(session, access, collection, doc_id, query.depth, View(locale)))
+            query = parse_doc(items, tuple(COLLECTIONS))
+            return json_bytes(service.get(session, access, collection, doc_id, query, View(locale)))
 
         return _answer(request, cache, access, build)
 
     router.add_api_route(path, list_docs, methods=["GET"], name=f"list_{slug}",
                          summary=f"List {slug}",
                          description=f"{collection.description}\n\n{LIST_HELP}\n\n{LOCALE_HELP}",
-                         openapi_extra={"parameters": READ_PARAMETERS})
+                         openapi_extra={"parameters": [*LIST_PARAMETERS, *READ_PARAMETERS]})
+    router.add_api_route(path + "/count", count_docs, methods=["GET"], name=f"count_{slug}",
+                         summary=f"Count {slug} matching `where` (answers `{{totalDocs}}`)",
+                         openapi_extra={"parameters": [WHERE_PARAMETER, *READ_PARAMETERS]})
     router.add_api_route(path + "/{doc_id}", get_doc, methods=["GET"], name=f"get_{slug}",
-                         summary=f"Get one of {slug} (`depth` 0..2, `locale`, `fallback-locale`, `draft`)",
-                         description=LOCALE_HELP, openapi_extra={"parameters": READ_PARAMETERS})
+                         summary=f"Get one of {slug} (`depth`, `select`, `populate`, `locale`, `draft`)",
+                         description=LOCALE_HELP,
+                         openapi_extra={"parameters": [*SELECT_PARAMETERS, *READ_PARAMETERS]})
 
     create, create_schema = collection.create, collection.create_schema
     if create is not None and create_schema is not None:
@@ -136,7 +203,8 @@ def _add_routes(collection: Collection) -> None:
                 # The first text of a document is also its default locale's, until that is written.
                 service.translate(session, collection, row, locale, changes)
             audit.record(commerce, actor, f"content.{slug}.created", slug, row.id)
-            return JSONResponse(view.doc(collection, row, True), status_code=201)
+            doc = service.written(view.doc(collection, row, True), service.created_message(collection))
+            return JSONResponse(doc, status_code=201)
 
         router.add_api_route(path, create_doc, methods=["POST"], status_code=201, name=f"create_{slug}",
                              summary=f"Create one of {slug}", openapi_extra={"parameters": WRITE_PARAMETERS})
@@ -166,7 +234,7 @@ def _add_routes(collection: Collection) -> None:
                 service.translate(session, collection, row, locale, changes)
             audit.record(commerce, actor, f"content.{slug}.updated", slug, row.id,
                          {"fields": sorted(body), **({"locale": locale} if locale else {})})
-            return JSONResponse(view.doc(collection, row, True))
+            return JSONResponse(service.written(view.doc(collection, row, True), service.UPDATED))
 
         router.add_api_route(path + "/{doc_id}", update_doc, methods=["PATCH"], name=f"update_{slug}",
                              summary=f"Change one of {slug} (absent fields stay)",
@@ -177,13 +245,15 @@ def _add_routes(collection: Collection) -> None:
 
         def delete_doc(
             doc_id: str, session: ContentSession, commerce: CommerceSession, access: ContentAccess, actor: Editor
-        ) -> Response:
-            service.delete(session, access, collection, service.load_writable(session, access, collection, doc_id))
+        ) -> JSONResponse:
+            row = service.load_writable(session, access, collection, doc_id)
+            doc = collection.to_doc(row, True)
+            service.delete(session, access, collection, row)
             audit.record(commerce, actor, f"content.{slug}.deleted", slug, doc_id)
-            return Response(status_code=204)
+            return JSONResponse(service.written(doc, service.DELETED))
 
-        router.add_api_route(path + "/{doc_id}", delete_doc, methods=["DELETE"], status_code=204,
-                             name=f"delete_{slug}", summary=f"Delete one of {slug}", response_class=Response)
+        router.add_api_route(path + "/{doc_id}", delete_doc, methods=["DELETE"], name=f"delete_{slug}",
+                             summary=f"Delete one of {slug} (answers the deleted document)")
 
 
 for _collection in COLLECTIONS.values():

@@ -12,9 +12,7 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from api.content.access import Access
-from api.content.query import Field
-
-Doc = dict[str, Any]
+from api.content.query import Doc, Field
 
 
 @dataclass(frozen=True)
@@ -93,3 +91,8 @@ class Collection:
     translate: Callable[[Session, Any, str, dict[str, Any]], None] | None = None
     # Drafts: the newest (unpublished) content of a row, which `draft=true` shows its editors.
     draft_of: Callable[[Any], dict[str, Any]] | None = None
+    label: str = ""  # singular, for Payload's write messages; default: the slug without its "s"
+
+    @property
+    def singular(self) -> str:
+        return self.label or self.slug.removesuffix("s").capitalize()

@@ -48,7 +48,7 @@ def app_error_fields(exc: AppError, known: set[str] | None = None) -> FieldError
     on the form as a whole."""
     errors: FieldErrors = {}
     for item in exc.errors or []:
-        name = item.field if known is None or item.field in known else "_form"
+        name = item.field if item.field and (known is None or item.field in known) else "_form"
         errors.setdefault(name, item.message)
     if not errors:
         errors["_form"] = exc.detail or "This could not be done."

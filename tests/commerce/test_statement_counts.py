@@ -62,11 +62,11 @@ def test_catalog_reads_cost_a_fixed_number_of_statements_whatever_the_page_size(
 def test_content_list_with_depth_costs_one_statement_per_relation(shop: Shop) -> None:
     admin = shop.admin
     body = {"name": "Acme", "slug": "acme", "vendorId": shop.vendor()["id"]}
-    tenant = shop.ok(shop.client.post("/api/tenants", json=body, headers=admin), 201)
+    tenant = shop.ok(shop.client.post("/api/tenants", json=body, headers=admin), 201)["doc"]
     shop.ok(shop.client.patch(f"/api/tenants/{tenant['id']}", json={"status": "active"}, headers=admin))
     for n in range(5):
         page = shop.ok(shop.client.post("/api/pages", json={"title": f"P{n}", "slug": f"p{n}", "tenant": tenant["id"]},
-                                        headers=admin), 201)
+                                        headers=admin), 201)["doc"]
         shop.ok(shop.client.post(f"/api/pages/{page['id']}/publish", headers=admin))
     with counted(shop.database) as cold:
         docs = shop.ok(shop.client.get("/api/pages", params={"depth": "1", "limit": "5"}))["docs"]

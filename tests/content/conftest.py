@@ -82,7 +82,7 @@ def make_tenant(
             headers=admin_headers,
         )
         assert created.status_code == 201, created.text
-        tenant_id = created.json()["id"]
+        tenant_id = created.json()["doc"]["id"]
         if status != "draft":
             response = client.patch(f"/api/tenants/{tenant_id}", json={"status": status}, headers=admin_headers)
             assert response.status_code == 200, response.text

@@ -20,11 +20,11 @@ def _docs(client: TestClient, database: Database, a: TenantCtx, admin: dict[str,
     """One unpublished document of tenant A per collection (media and menus have no draft state)."""
     h = a.headers
     docs = {
-        "pages": client.post("/api/pages", json={"title": "A", "slug": "a"}, headers=h).json(),
+        "pages": client.post("/api/pages", json={"title": "A", "slug": "a"}, headers=h).json()["doc"],
         "blogs": client.post("/api/blogs", json={"title": "A", "slug": "a", "content": {"type": "root",
-                             "children": []}}, headers=h).json(),
-        "media": upload(client, h).json(),
-        "navigation": client.post("/api/navigation", json={"location": "main", "items": []}, headers=h).json(),
+                             "children": []}}, headers=h).json()["doc"],
+        "media": upload(client, h).json()["doc"],
+        "navigation": client.post("/api/navigation", json={"location": "main", "items": []}, headers=h).json()["doc"],
     }
     with database.transaction(Domain.content) as session:
         product = upsert_from_commerce(session, CommerceProduct.model_validate(
@@ -66,7 +66,9 @@ def test_matrix(client: TestClient, database: Database, tenant_a: TenantCtx, ten
     assert client.patch(url, json=patch, headers=tenant_a.headers).status_code == 200
     assert client.patch(url, json=patch, headers=admin_headers).status_code == 200
     if collection != "products":  # product content is deleted by admins (the sync owns its life cycle)
-        assert client.delete(url, headers=tenant_a.headers).status_code == 204
+        deleted = client.delete(url, headers=tenant_a.headers)
+        assert deleted.status_code == 200 and deleted.json()["doc"]["id"] == url.rsplit("/", 1)[1]
+        assert deleted.json()["message"] == "Deleted successfully."
         assert client.get(url, headers=admin_headers).status_code == 404
 
 
@@ -77,7 +79,7 @@ def test_vendor_cannot_write_into_another_tenant_or_the_platform(
     assert_problem(client.post("/api/pages", json=body, headers=tenant_a.headers), 404, "not-found")
     assert_problem(upload(client, tenant_a.headers, tenant=tenant_b.id), 404, "not-found")
     # Without a tenant, a vendor writes into its own.
-    own = client.post("/api/pages", json={"title": "X", "slug": "x"}, headers=tenant_a.headers).json()
+    own = client.post("/api/pages", json={"title": "X", "slug": "x"}, headers=tenant_a.headers).json()["doc"]
     assert own["tenant"] == tenant_a.id
     # Platform-wide documents and categories are admin-only.
     assert_problem(client.post("/api/categories", json={"name": "C", "slug": "c"}, headers=tenant_a.headers), 403,
@@ -91,7 +93,7 @@ def test_vendor_cannot_write_into_another_tenant_or_the_platform(
 def test_tenant_visibility(client: TestClient, make_tenant: Any, tenant_a: TenantCtx, admin_headers: dict[str, str],
                            publishable_key: str) -> None:
     draft = make_tenant("drafty", status="draft")
-    page = client.post("/api/pages", json={"title": "Hi", "slug": "hi"}, headers=draft.headers).json()
+    page = client.post("/api/pages", json={"title": "Hi", "slug": "hi"}, headers=draft.headers).json()["doc"]
     client.post(f"/api/pages/{page['id']}/publish", headers=draft.headers)
     # A published page of a tenant that is not active is invisible to the public.
     for headers in ({}, {"x-publishable-api-key": publishable_key}, tenant_a.headers):

@@ -57,10 +57,11 @@ def test_blog_posts(client: TestClient, tenant_a: TenantCtx, admin_headers: dict
     created = client.post("/api/blogs", json={"title": "Hi", "slug": "hi", "content": NASTY, "tags": ["News"],
                                               "author": "Ann"}, headers=h)
     assert created.status_code == 201, created.text
-    post = created.json()
+    assert created.json()["message"] == "Blog successfully created."
+    post = created.json()["doc"]
     assert post["status"] == "draft" and post["publishedAt"] is None and post["tags"] == ["news"]
     assert client.get("/api/blogs", params={"tag": "news"}).json()["totalDocs"] == 0
-    published = client.patch(f"/api/blogs/{post['id']}", json={"status": "published"}, headers=h).json()
+    published = client.patch(f"/api/blogs/{post['id']}", json={"status": "published"}, headers=h).json()["doc"]
     assert published["publishedAt"] is not None
     assert client.get("/api/blogs", params={"tag": "news"}).json()["docs"][0]["id"] == post["id"]
     bad = {"title": "X", "slug": "x", "content": {"type": "root", "children": [{"type": "paragraph", "children": [
@@ -70,7 +71,7 @@ def test_blog_posts(client: TestClient, tenant_a: TenantCtx, admin_headers: dict
                    "conflict")
     platform = client.post("/api/blogs", json={"title": "P", "slug": "hi", "content": NASTY, "status": "published"},
                            headers=admin_headers)
-    assert platform.status_code == 201 and platform.json()["tenant"] is None
+    assert platform.status_code == 201 and platform.json()["doc"]["tenant"] is None
 
 
 def test_product_content(client: TestClient, database: Database, admin_headers: dict[str, str],
@@ -79,7 +80,7 @@ def test_product_content(client: TestClient, database: Database, admin_headers: 
                                      "handle": "drill", "status": "published"}])
     docs = client.get("/api/products", params={"where[productId][equals]": "prod_1"}).json()["docs"]
     assert docs[0]["tenant"] == tenant_a.id and docs[0]["syncStatus"] == "synced" and docs[0]["syncedAt"]
-    image = upload(client, tenant_a.headers).json()["id"]
+    image = upload(client, tenant_a.headers).json()["doc"]["id"]
     body = {"specifications": [{"name": "Power", "items": [{"key": "Watts", "value": "800"}]}], "images": [image],
             "seoTitle": "Drill 800W"}
     changed = client.patch(f"/api/products/{docs[0]['id']}", json=body, headers=tenant_a.headers)

@@ -17,7 +17,7 @@ from tests.content.conftest import TenantCtx, image_bytes, upload
 def test_upload_generates_sizes_and_serves_them(client: TestClient, database: Database, tenant_a: TenantCtx) -> None:
     response = upload(client, tenant_a.headers, image_bytes(2400, 1200, "JPEG"), "wide.jpg")
     assert response.status_code == 201, response.text
-    media = response.json()
+    media = response.json()["doc"]
     assert media["mimeType"] == "image/jpeg" and (media["width"], media["height"]) == (2400, 1200)
     sizes = {name: (s["width"], s["height"]) for name, s in media["sizes"].items()}
     assert sizes == {"thumbnail": (400, 200), "card": (800, 400), "hero": (1920, 960)}
@@ -39,18 +39,18 @@ def test_upload_generates_sizes_and_serves_them(client: TestClient, database: Da
 
 
 def test_small_images_are_never_upscaled(client: TestClient, tenant_a: TenantCtx) -> None:
-    media = upload(client, tenant_a.headers, image_bytes(300, 200, "WEBP"), "small.webp").json()
+    media = upload(client, tenant_a.headers, image_bytes(300, 200, "WEBP"), "small.webp").json()["doc"]
     assert all((s["width"], s["height"]) == (300, 200) for s in media["sizes"].values())
     gif = upload(client, tenant_a.headers, image_bytes(500, 500, "GIF"), "anim.gif")
-    assert gif.status_code == 201 and gif.json()["sizes"]["thumbnail"]["width"] == 400
+    assert gif.status_code == 201 and gif.json()["doc"]["sizes"]["thumbnail"]["width"] == 400
 
 
 def test_pdf_documents(client: TestClient, tenant_a: TenantCtx) -> None:
     pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
     response = upload(client, tenant_a.headers, pdf, "spec-sheet.pdf", alt=None)
     assert response.status_code == 201, response.text
-    assert response.json()["kind"] == "document" and response.json()["sizes"] == {}
-    assert client.get(response.json()["url"]).headers["content-type"] == "application/pdf"
+    assert response.json()["doc"]["kind"] == "document" and response.json()["doc"]["sizes"] == {}
+    assert client.get(response.json()["doc"]["url"]).headers["content-type"] == "application/pdf"
 
 
 def test_rejected_uploads_change_nothing(client: TestClient, tenant_a: TenantCtx, settings: object) -> None:
@@ -71,6 +71,6 @@ def test_rejected_uploads_change_nothing(client: TestClient, tenant_a: TenantCtx
     assert_problem(upload(client, h, alt="   "), 422, "validation-failed")
     assert client.get("/api/media", headers=h).json()["totalDocs"] == 0
     # Alt text cannot be removed from an image afterwards either.
-    media = upload(client, h).json()
+    media = upload(client, h).json()["doc"]
     assert_problem(client.patch(f"/api/media/{media['id']}", json={"alt": None}, headers=h), 422,
                    "validation-failed")

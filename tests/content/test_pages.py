@@ -17,7 +17,7 @@ def _create(client: TestClient, headers: dict[str, str], slug: str = "about", **
     response = client.post("/api/pages", json={"title": "About", "slug": slug, "blocks": blocks(), **extra},
                            headers=headers)
     assert response.status_code == 201, response.text
-    return response.json()
+    return response.json()["doc"]
 
 
 def test_draft_publish_versions_restore(client: TestClient, database: Database, tenant_a: TenantCtx) -> None:
@@ -29,7 +29,7 @@ def test_draft_publish_versions_restore(client: TestClient, database: Database, 
     assert published["hasUnpublishedChanges"] is False
 
     # An edit goes to the draft: the public still sees the published title.
-    edited = client.patch(f"/api/pages/{page['id']}", json={"title": "About us (new)"}, headers=h).json()
+    edited = client.patch(f"/api/pages/{page['id']}", json={"title": "About us (new)"}, headers=h).json()["doc"]
     assert edited["title"] == "About" and edited["draft"]["title"] == "About us (new)"
     assert edited["hasUnpublishedChanges"] is True
     public = client.get(f"/api/pages/{page['id']}").json()
@@ -62,7 +62,7 @@ def test_draft_publish_versions_restore(client: TestClient, database: Database, 
 
 def test_unpublished_content_never_leaks(client: TestClient, tenant_a: TenantCtx, publishable_key: str) -> None:
     h = tenant_a.headers
-    image = upload(client, h).json()["id"]
+    image = upload(client, h).json()["doc"]["id"]
     draft = _create(client, h, slug="secret", title="Secret launch", blocks=blocks(image))
     live = _create(client, h, slug="live")
     client.post(f"/api/pages/{live['id']}/publish", headers=h)
@@ -92,9 +92,9 @@ def test_navigation_depth_does_not_expand_draft_pages(
     menu = client.post("/api/navigation", json={"location": "main", "items": [
         {"label": "Soon", "page": draft["id"]}]}, headers=h)
     assert menu.status_code == 201, menu.text
-    public = client.get(f"/api/navigation/{menu.json()['id']}", params={"depth": 1}).json()
+    public = client.get(f"/api/navigation/{menu.json()['doc']['id']}", params={"depth": 1}).json()
     assert public["items"][0]["page"] == draft["id"]  # the id only, never the draft document
-    editor = client.get(f"/api/navigation/{menu.json()['id']}", params={"depth": 1}, headers=h).json()
+    editor = client.get(f"/api/navigation/{menu.json()['doc']['id']}", params={"depth": 1}, headers=h).json()
     assert editor["items"][0]["page"]["title"] == "Unreleased"
 
 
@@ -133,7 +133,7 @@ def test_invalid_blocks_and_slugs_change_nothing(client: TestClient, tenant_a: T
     assert client.get(f"/api/pages/{other['id']}", headers=h).json()["draft"]["slug"] == "other"
     # The same slug is fine on the platform (no tenant) and in another tenant.
     platform = client.post("/api/pages", json={"title": "T", "slug": "dup"}, headers=admin_headers)
-    assert platform.status_code == 201 and platform.json()["tenant"] is None
+    assert platform.status_code == 201 and platform.json()["doc"]["tenant"] is None
     assert_problem(client.post("/api/pages", json={"title": "T", "slug": "dup"}, headers=admin_headers), 409,
                    "conflict")
     assert first["slug"] == "dup"

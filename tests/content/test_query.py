@@ -26,7 +26,7 @@ def _post(client: TestClient, headers: dict[str, str], slug: str, tags: list[str
         body["publishedAt"] = when
     response = client.post("/api/blogs", json=body, headers=headers)
     assert response.status_code == 201, response.text
-    return response.json()
+    return response.json()["doc"]
 
 
 @pytest.fixture
@@ -82,8 +82,8 @@ def test_sort_and_pagination(client: TestClient, posts: list[dict[str, Any]]) ->
     first = client.get("/api/blogs", params={"sort": "slug", "limit": 2}).json()
     assert [d["slug"] for d in first["docs"]] == ["alpha", "beta"]
     assert first | {"docs": None} == {
-        "docs": None, "totalDocs": 3, "limit": 2, "page": 1, "totalPages": 2, "hasNextPage": True,
-        "hasPrevPage": False, "nextPage": 2, "prevPage": None,
+        "docs": None, "totalDocs": 3, "limit": 2, "page": 1, "totalPages": 2, "pagingCounter": 1,
+        "hasNextPage": True, "hasPrevPage": False, "nextPage": 2, "prevPage": None,
     }
     second = client.get("/api/blogs", params={"sort": "slug", "limit": 2, "page": 2}).json()
     assert [d["slug"] for d in second["docs"]] == ["gamma"]
@@ -95,14 +95,14 @@ def test_sort_and_pagination(client: TestClient, posts: list[dict[str, Any]]) ->
 def test_depth_expands_relations_in_batches(
     client: TestClient, admin_headers: dict[str, str], tenant_a: TenantCtx
 ) -> None:
-    logo = upload(client, tenant_a.headers).json()["id"]
+    logo = upload(client, tenant_a.headers).json()["doc"]["id"]
     client.patch(f"/api/tenants/{tenant_a.id}", json={"branding": {"logo": logo}}, headers=tenant_a.headers)
     root = client.post("/api/categories", json={"name": "Root", "slug": "root", "image": None},
-                       headers=admin_headers).json()
+                       headers=admin_headers).json()["doc"]
     child = client.post("/api/categories", json={"name": "Child", "slug": "child", "parent": root["id"]},
-                        headers=admin_headers).json()
+                        headers=admin_headers).json()["doc"]
     grandchild = client.post("/api/categories", json={"name": "Leaf", "slug": "leaf", "parent": child["id"]},
-                             headers=admin_headers).json()
+                             headers=admin_headers).json()["doc"]
 
     flat = client.get(f"/api/categories/{grandchild['id']}").json()
     assert flat["parent"] == child["id"]
@@ -158,7 +158,12 @@ def test_orders_number_and_date_filters(client: TestClient, database: Database, 
         ("/api/blogs?sort=tags", "allowed_fields"),
         ("/api/blogs?sort=,,,", "allowed_fields"),
         ("/api/blogs?limit=1000000", None),
-        ("/api/blogs?limit=0", None),
+        ("/api/blogs?pagination=maybe", None),
+        ("/api/blogs?where[title][near]=1,2", "allowed_operators"),
+        ("/api/blogs?select[title]=true&select[slug]=false", None),
+        ("/api/blogs?populate[users][name]=true", "allowed_collections"),
+        ("/api/blogs?where[tenant.password][equals]=x", "allowed_fields"),
+        ("/api/blogs?where[title.slug][equals]=x", "allowed_fields"),
         ("/api/blogs?limit=-1", None),
         ("/api/blogs?limit=abc", None),
         ("/api/blogs?page=0", None),

@@ -47,17 +47,17 @@ def test_tenant_status_machine_and_events(client: TestClient, database: Database
     url = f"/api/tenants/{tenant.id}"
     assert_problem(client.patch(url, json={"status": "suspended"}, headers=admin_headers), 409,
                    "invalid-state-transition")
-    assert client.patch(url, json={"status": "active"}, headers=admin_headers).json()["status"] == "active"
-    assert client.patch(url, json={"status": "suspended"}, headers=admin_headers).json()["status"] == "suspended"
-    assert client.patch(url, json={"status": "active"}, headers=admin_headers).json()["status"] == "active"
+    assert client.patch(url, json={"status": "active"}, headers=admin_headers).json()["doc"]["status"] == "active"
+    assert client.patch(url, json={"status": "suspended"}, headers=admin_headers).json()["doc"]["status"] == "suspended"
+    assert client.patch(url, json={"status": "active"}, headers=admin_headers).json()["doc"]["status"] == "active"
     assert_problem(client.patch(url, json={"status": "draft"}, headers=admin_headers), 409,
                    "invalid-state-transition")
     # The vendor brands its own tenant but cannot change status, slug or vendor.
     branded = client.patch(url, json={"tagline": "Hi", "branding": {"primaryColor": "#ABCDEF"},
                                       "domains": ["Shop.Initech.com"]}, headers=tenant.headers)
     assert branded.status_code == 200, branded.text
-    assert branded.json()["branding"]["primaryColor"] == "#abcdef"
-    assert branded.json()["domains"] == ["shop.initech.com"]
+    assert branded.json()["doc"]["branding"]["primaryColor"] == "#abcdef"
+    assert branded.json()["doc"]["domains"] == ["shop.initech.com"]
     assert_problem(client.patch(url, json={"status": "suspended"}, headers=tenant.headers), 403, "forbidden")
     assert_problem(client.delete(url, headers=tenant.headers), 403, "forbidden")
 
@@ -81,7 +81,7 @@ def test_category_tree_rejects_cycles(client: TestClient, admin_headers: dict[st
         response = client.post("/api/categories", json={"name": slug.title(), "slug": slug, "parent": parent},
                                headers=admin_headers)
         assert response.status_code == 201, response.text
-        return response.json()["id"]
+        return response.json()["doc"]["id"]
 
     a = create("a")
     b = create("b", a)
@@ -92,7 +92,7 @@ def test_category_tree_rejects_cycles(client: TestClient, admin_headers: dict[st
     assert client.get(f"/api/categories/{a}").json()["parent"] is None
     assert_problem(client.patch(f"/api/categories/{c}", json={"parent": "cat_missing"}, headers=admin_headers), 422,
                    "validation-failed")
-    assert client.patch(f"/api/categories/{c}", json={"parent": a}, headers=admin_headers).json()["parent"] == a
+    assert client.patch(f"/api/categories/{c}", json={"parent": a}, headers=admin_headers).json()["doc"]["parent"] == a
     assert_problem(client.post("/api/categories", json={"name": "A", "slug": "a"}, headers=admin_headers), 409,
                    "conflict")
     assert client.get("/api/categories", params={"where[parent][equals]": a}).json()["totalDocs"] == 2

@@ -137,10 +137,10 @@ def world(market: Market, make_tenant: Callable[..., TenantCtx], admin_headers: 
     ):
         made = client.post(f"/api/{collection}", json=body, headers=tenant_b.headers)
         assert made.status_code == 201, made.text
-        content[collection] = made.json()["id"]
+        content[collection] = made.json()["doc"]["id"]
     media = upload(client, tenant_b.headers)
     assert media.status_code == 201, media.text
-    content["media"] = media.json()["id"]
+    content["media"] = media.json()["doc"]["id"]
     key = market.ok(client.post("/admin/api-keys", json={"name": "b", "kind": "publishable"}, headers=admin_headers),
                     201)
     ids = {

@@ -78,12 +78,12 @@ def test_a_draft_tenants_media_is_never_cached_publicly(
     client: TestClient, make_tenant: Callable[..., TenantCtx]
 ) -> None:
     draft, active = make_tenant("drafty", status="draft"), make_tenant("live")
-    private = upload(client, draft.headers).json()
+    private = upload(client, draft.headers).json()["doc"]
     served = client.get(private["sizes"]["card"]["url"], headers=draft.headers)
     assert served.status_code == 200
     assert served.headers["cache-control"] == "private, no-store"
     assert_problem(client.get(private["sizes"]["card"]["url"]), 404, "not-found")  # not for the public
-    public = upload(client, active.headers).json()
+    public = upload(client, active.headers).json()["doc"]
     assert client.get(public["url"]).headers["cache-control"] == "public, max-age=31536000, immutable"
 
 

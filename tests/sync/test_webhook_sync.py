@@ -98,7 +98,7 @@ def test_page_published_updates_the_commerce_link(
     assert tenant is not None
     page = shop.ok(shop.client.post("/api/pages", json={"tenant": tenant["id"], "title": "Welcome", "slug": "home",
                                                          "blocks": []}, headers=shop.admin), 201)
-    page_id = page.get("doc", page)["id"]
+    page_id = page["doc"]["id"]
     shop.ok(shop.client.post(f"/api/pages/{page_id}/publish", headers=shop.admin))
     pump()
     link = commerce_link(database, "page", page_id)

@@ -90,7 +90,7 @@ def test_a_page_published_through_the_content_api_shows_and_a_draft_does_not(
                    {"blockType": "richText", "content": {"type": "root", "children": [
                        {"type": "paragraph", "children": [{"type": "text", "text": "Twenty percent off."}]}]}}]})
     assert created.status_code == 201, created.text
-    page_id = created.json()["id"]
+    page_id = created.json()["doc"]["id"]
     page.goto("/shop/nordic-oak/winter-sale")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     shot(page, "draft-invisible")
@@ -115,7 +115,7 @@ def test_a_scheduled_page_and_post_appear_at_their_time_with_their_events(
 ) -> None:
     vendor = _vendor_token(client, make_user, market.stores["nordic-oak"].vendor_id)
     created = client.post("/api/pages", headers=vendor, json={
-        "title": "Launch", "slug": "launch", "blocks": [{"blockType": "hero", "heading": "We launched"}]}).json()
+        "title": "Launch", "slug": "launch", "blocks": [{"blockType": "hero", "heading": "We launched"}]}).json()["doc"]
     at = utcnow() + timedelta(hours=1)
     scheduled = client.post(f"/api/pages/{created['id']}/publish", headers=vendor, json={"publishAt": at.isoformat()})
     assert scheduled.status_code == 200 and scheduled.json()["publishAt"] is not None
@@ -123,7 +123,7 @@ def test_a_scheduled_page_and_post_appear_at_their_time_with_their_events(
         "title": "Launch notes", "slug": "launch-notes", "status": "published", "publishAt": at.isoformat(),
         "content": {"type": "root", "children": [{"type": "paragraph", "children": [{"type": "text", "text": "x"}]}]},
     })
-    assert post.status_code == 201 and post.json()["status"] == "scheduled", post.text
+    assert post.status_code == 201 and post.json()["doc"]["status"] == "scheduled", post.text
 
     def events(topic: str) -> int:
         with database.transaction(Domain.content) as session:

@@ -10,6 +10,7 @@ from api.content.spec import Collection, Relation
 
 COLLECTION = Collection(
     slug="categories",
+    label="Category",
     model=Category,
     description="The platform's category tree (admins edit; everyone reads).",
     fields={

@@ -10,6 +10,7 @@ from api.content.spec import Collection, Relation
 
 COLLECTION = Collection(
     slug="media",
+    label="Media",
     model=Media,
     description="Uploaded images (with generated sizes) and PDF documents. Upload with multipart POST.",
     fields={

@@ -11,7 +11,7 @@ from api.auth.scopes import Scope
 from api.content.access import ContentAccess
 from api.content.media import service
 from api.content.media.collection import COLLECTION
-from api.content.service import load_writable, readable_row
+from api.content.service import DELETED, created_message, load_writable, readable_row, written
 from api.deps import AppSettings, CommerceSession, ContentSession, require
 from api.errors import NotFound, problem_responses
 from connectors.storage import Storage, StorageNotFound, storage_from_settings
@@ -65,11 +65,11 @@ def upload_media(
         max_pixels=settings.media_max_image_pixels,
     )
     audit.record(commerce, actor, "content.media.created", "media", media.id)
-    return JSONResponse(service.to_doc(media, True), status_code=201)
+    return JSONResponse(written(service.to_doc(media, True), created_message(COLLECTION)), status_code=201)
 
 
-@router.delete("/api/media/{doc_id}", status_code=204, response_class=Response, name="delete_media",
-               summary="Delete one of media (its files are removed once the deletion commits)")
+@router.delete("/api/media/{doc_id}", name="delete_media",
+               summary="Delete one of media (answers it; its files are removed once the deletion commits)")
 def delete_media(
     doc_id: str,
     session: ContentSession,
@@ -77,10 +77,12 @@ def delete_media(
     access: ContentAccess,
     actor: Annotated[Actor, Depends(require(Scope.content_write))],
     storage: AppStorage,
-) -> Response:
-    service.delete(session, access, storage, load_writable(session, access, COLLECTION, doc_id))
+) -> JSONResponse:
+    row = load_writable(session, access, COLLECTION, doc_id)
+    doc = service.to_doc(row, True)
+    service.delete(session, access, storage, row)
     audit.record(commerce, actor, "content.media.deleted", "media", doc_id)
-    return Response(status_code=204)
+    return JSONResponse(written(doc, DELETED))
 
 
 @router.get(

@@ -10,6 +10,7 @@ from api.content.spec import Collection, Relation
 
 COLLECTION = Collection(
     slug="navigation",
+    label="Navigation",
     model=NavigationMenu,
     description="Menus per location (main, footer) and tenant; items nest two levels.",
     fields={

@@ -351,7 +351,7 @@ def _save(
         if isinstance(exc, ValidationFailed) and exc.errors:
             found = {}
             for item in exc.errors:
-                found.setdefault(item.field, item.message)
+                found.setdefault(item.field or "_form", item.message)
             found = _rename_errors(found, data)
             if file is not None and "_form" not in found and not any(k.startswith(("variants", "options", "title",
                                                                                       "handle")) for k in found):
