@@ -220,7 +220,7 @@ def _uvicorn_command(settings: Settings, workers: int) -> list[str]:
 
 
 def _child_env(settings: Settings, urls: DatabaseUrls) -> dict[str, str]:
-    from orchestration.resources import dbt_env
+    from orchestration.resources import dbt_content_schema, dbt_env
 
     env = dict(os.environ)
     env.update(
@@ -230,7 +230,7 @@ def _child_env(settings: Settings, urls: DatabaseUrls) -> dict[str, str]:
             "DAGSTER_HOME": str(settings.data_dir / "dagster"),
             # Starting a run asks the code server within 60 s by default; a busy machine may need longer.
             "DAGSTER_GRPC_TIMEOUT_SECONDS": os.environ.get("DAGSTER_GRPC_TIMEOUT_SECONDS", "300"),
-            **dbt_env(urls.commerce),
+            **dbt_env(urls.commerce, dbt_content_schema(urls)),
         }
     )
     return env

@@ -51,6 +51,12 @@ FIRST_NAMES = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances",
 LAST_NAMES = ["Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson", "Hamilton"]
 
 
+def category_id(name: str) -> str:
+    """The id of a demo category: the content seed creates its category tree with these ids, so the catalog's
+    category links and the storefront's category filter (from the content tree) name the same categories."""
+    return f"cat_{name.lower()}"
+
+
 def already_seeded(session: Session) -> bool:
     return session.scalar(select(Vendor.id).where(Vendor.slug == VENDORS[0][0])) is not None
 
@@ -81,7 +87,7 @@ def _catalog(session: Session, rng: random.Random) -> None:
             handle = f"{slug}-{item.lower().replace(' ', '-')}"
             catalog.create_product(session, ProductIn(
                 vendor_id=vendor.id, title=item, handle=handle, status="published",
-                description=f"{item} by {name}.", category_ids=[f"cat_{category.lower()}"],
+                description=f"{item} by {name}.", category_ids=[category_id(category)],
                 thumbnail=f"https://img.example.com/{handle}.jpg",
                 options=[OptionIn(title="Size", values=sizes)],
                 variants=[

@@ -139,6 +139,16 @@ def resolve_urls(settings: Settings) -> DatabaseUrls:
     return DatabaseUrls(commerce=sqlalchemy_url(commerce), content=sqlalchemy_url(content))
 
 
+def content_in_own_database(settings: Settings) -> bool:
+    """Whether the settings put the content store in another database than commerce (what `resolve_urls`
+    would answer with `shared` false), decided without starting the embedded server."""
+    commerce = settings.commerce_database_url or settings.database_url
+    content = settings.content_database_url or settings.database_url
+    if content is None:
+        return False
+    return commerce is None or sqlalchemy_url(commerce) != sqlalchemy_url(content)
+
+
 CONNECTIONS_PER_REQUEST = len(Domain)
 _WROTE = "store_changes.wrote"
 _CHANGED_STORES = "store_changes.stores"

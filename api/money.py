@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from typing import Annotated
+from typing import Annotated, Any, TypeVar, cast
 
 from iso4217 import Currency
 from pydantic import AfterValidator, StringConstraints
 
-ROUNDING = ROUND_HALF_EVEN
+ROUNDING = ROUND_HALF_EVEN  # what `half_even_quotient` does, in integers: the one definition every engine runs
+_N = TypeVar("_N")
 
 # ISO 4217 codes and their minor-unit exponents, from the maintained `iso4217` package (the ISO list as
 # published; funds and metals without minor units are left out).
@@ -48,11 +49,82 @@ def from_decimal(value: Decimal, currency: str) -> int:
     return int(value.scaleb(exponent(currency)).quantize(Decimal(1), rounding=ROUNDING))
 
 
+def half_even_quotient(numerator: _N, denominator: int) -> _N:
+    """`numerator / denominator` (a positive int) rounded to a whole unit, half to even: `ROUNDING` in integer
+    arithmetic, exactly. THE rounding rule of every engine: written once over the operators that Python ints,
+    polars integer expressions and `SqlInteger` (which writes SQL) all give Python's meaning (floor division,
+    a remainder in [0, denominator), a boolean adding as 0 or 1), so the commission run's SQL and polars
+    roundings are this function evaluated over their own expressions, not copies of it."""
+    if denominator <= 0:
+        raise ValueError("the denominator must be positive")
+    n: Any = numerator
+    quotient, remainder = n // denominator, n % denominator
+    return cast(_N, quotient + ((remainder * 2 > denominator) | ((remainder * 2 == denominator) & (quotient % 2 == 1))))
+
+
+class SqlInteger:
+    """An integer-valued SQL expression (bigint, or numeric without a fraction) that `half_even_quotient` can be
+    evaluated over: each operator writes the SQL of Python's integer meaning (PostgreSQL's own `/` and `%`
+    truncate towards zero). `str()` is the SQL."""
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
+
+    def __str__(self) -> str:
+        return self.sql
+
+    def __floordiv__(self, divisor: int) -> SqlInteger:  # `half_even_quotient` divides by positive ints only
+        return SqlInteger(f"(div({self}, {divisor}) - (mod({self}, {divisor}) < 0)::int)")
+
+    def __mod__(self, divisor: int) -> SqlInteger:
+        return SqlInteger(f"mod(mod({self}, {divisor}) + {divisor}, {divisor})")
+
+    def __mul__(self, factor: int) -> SqlInteger:
+        return SqlInteger(f"({self} * {factor})")
+
+    def __add__(self, other: SqlInteger | SqlBoolean) -> SqlInteger:
+        return SqlInteger(f"({self} + {other.as_integer() if isinstance(other, SqlBoolean) else other})")
+
+    def __gt__(self, other: int) -> SqlBoolean:
+        return SqlBoolean(f"({self} > {other})")
+
+    def __eq__(self, other: object) -> SqlBoolean:  # type: ignore[override]  # builds SQL, as polars does
+        return SqlBoolean(f"({self} = {other})")
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class SqlBoolean:
+    """A boolean SQL expression built by `SqlInteger`'s comparisons."""
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
+
+    def __str__(self) -> str:
+        return self.sql
+
+    def __and__(self, other: SqlBoolean) -> SqlBoolean:
+        return SqlBoolean(f"({self} AND {other})")
+
+    def __or__(self, other: SqlBoolean) -> SqlBoolean:
+        return SqlBoolean(f"({self} OR {other})")
+
+    def as_integer(self) -> str:
+        return f"({self})::int"
+
+
+def half_even_sql(numerator: str, denominator: int) -> str:
+    """SQL: the integer-valued expression `numerator` divided by `denominator`, rounded like `half_even_quotient`
+    (it is that function, evaluated over SQL), as a bigint."""
+    return f"({half_even_quotient(SqlInteger(numerator), denominator)})::bigint"
+
+
 def apply_rate(amount: int, rate: Decimal) -> int:
     """`amount * rate` rounded to a whole minor unit with the module's rounding mode."""
     if not isinstance(rate, Decimal):
         raise TypeError("rates are Decimal")
-    return int((Decimal(amount) * rate).quantize(Decimal(1), rounding=ROUNDING))
+    numerator, denominator = rate.as_integer_ratio()
+    return half_even_quotient(amount * numerator, denominator)
 
 
 def tax(amount: int, rate: Decimal) -> int:
@@ -99,10 +171,7 @@ def prorate(amount: int, part: int, whole: int) -> int:
     cumulative shares telescope exactly (a reversal is `prorate(a, after, w) - prorate(a, before, w)`)."""
     if whole <= 0:
         raise ValueError("whole must be positive")
-    quotient, remainder = divmod(amount * part, whole)  # floor division, remainder in [0, whole)
-    if 2 * remainder > whole or (2 * remainder == whole and quotient % 2 == 1):  # ROUND_HALF_EVEN, exactly
-        quotient += 1
-    return quotient
+    return half_even_quotient(amount * part, whole)
 
 
 def commission(base: int, rate: Decimal, fixed_fee: int) -> int:

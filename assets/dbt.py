@@ -33,8 +33,9 @@ from dagster import (
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from api.db import Domain
 from assets.commissions.definitions import daily
-from orchestration.resources import dbt_project
+from orchestration.resources import CONTENT_REPLICA_SCHEMA, content_replicated, dbt_project
 
 INCREMENTAL_SELECTOR = "config.materialized:incremental"
 OWNERS = ["team:data"]
@@ -45,14 +46,22 @@ WINDOW_AFTER = timedelta(days=1)
 
 
 class MarketplaceDbtTranslator(DagsterDbtTranslator):
-    """Asset keys `analytics/<model>`; sources are the store tables (`commerce/<table>`, `content/<table>`);
-    groups from the dbt folder below `models/`; freshness policies on the marts."""
+    """Asset keys `analytics/<model>`; sources are the store tables (`commerce/<table>`, `content/<table>`, or
+    their copies `content_replica/<table>` where content has a database of its own); groups from the dbt folder
+    below `models/`; freshness policies on the marts."""
+
+    def __init__(self, settings: DagsterDbtTranslatorSettings, content_replicated: bool = False) -> None:
+        super().__init__(settings)
+        self.content_replicated = content_replicated
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
-            return spec.replace_attributes(key=AssetKey([props["source_name"], props["name"]]))
+            source = props["source_name"]
+            if source == Domain.content.value and self.content_replicated:
+                source = CONTENT_REPLICA_SCHEMA
+            return spec.replace_attributes(key=AssetKey([source, props["name"]]))
         folders = props.get("fqn", [])[1:-1]
         return spec.replace_attributes(
             key=AssetKey(["analytics", props["name"]]),
@@ -62,7 +71,7 @@ class MarketplaceDbtTranslator(DagsterDbtTranslator):
         )
 
 
-TRANSLATOR = MarketplaceDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+TRANSLATOR = MarketplaceDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True), content_replicated())
 
 
 class DbtConfig(Config):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +14,7 @@ from sqlalchemy import text
 
 from api.analytics import readiness
 from api.analytics import service as analytics
+from api.auth.models import Role
 from api.config import Settings
 from api.db import APP_ROLE, Database, Domain
 from tests.conftest import assert_problem
@@ -18,7 +22,7 @@ from tests.conftest import assert_problem
 
 def test_mart_reads_say_building_and_when_until_the_marts_land(
     client: TestClient, database: Database, owner_database: Database, settings: Settings,
-    admin_headers: dict[str, str],
+    admin_headers: dict[str, str], make_user: Callable[..., dict[str, Any]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(analytics, "get_settings", lambda: settings)
@@ -42,6 +46,18 @@ def test_mart_reads_say_building_and_when_until_the_marts_land(
     with database.transaction(Domain.commerce) as session:
         status = readiness.marts_ready(session, settings.data_dir)
     assert (status.ready, status.building) == (False, True)
+    # The vendor portal's dashboard says the same, from the same module.
+    assert client.post(f"/admin/vendors/{vendor['id']}/approve", headers=admin_headers).status_code == 200
+    owner = make_user(Role.vendor, vendor_id=vendor["id"])
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/login").text)
+    assert token
+    signed_in = client.post("/login", data={"email": owner["email"], "password": owner["password"],
+                                            "csrf_token": token.group(1)}, follow_redirects=False)
+    assert signed_in.status_code == 303
+    dashboard = client.get("/vendor-portal")
+    assert dashboard.status_code == 200
+    as_of = re.search(r'id="data-as-of">([^<]*)<', dashboard.text)
+    assert as_of and "ready in about" in as_of.group(1), dashboard.text[:2000]
 
     readiness.record_build(settings.data_dir, "ready")
     saved = readiness.read_build(settings.data_dir)

@@ -4,7 +4,7 @@ On a first run (`marketplace demo`) the API answers at once while the first mate
 assets runs in the background through the Dagster daemon. The demo records that build in
 `<data_dir>/marts-build.json` (state, start, expected duration: the last build's, or a default), and every
 mart read answers "building, ready in about N s" (a 503 problem with `Retry-After`) until the marts exist.
-Pages call `marts_ready()` to say the same.
+Pages call `marts_ready()` to say the same, and to say when the marts they show were built ("data as of").
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
 from api.errors import ServiceUnavailable
@@ -34,6 +36,7 @@ class MartsStatus:
     building: bool
     ready_in_seconds: int | None
     message: str
+    built_at: datetime | None = None  # when dbt last built the marts (the `marts_built` model), once ready
 
 
 def read_build(data_dir: Path) -> dict[str, Any]:
@@ -79,8 +82,18 @@ def build_status(data_dir: Path) -> MartsStatus:
 def marts_ready(session: Session, data_dir: Path) -> MartsStatus:
     """Ready when the marts exist (one catalog lookup); otherwise whether and when a build will land."""
     if session.scalar(text("SELECT to_regclass(:table) IS NOT NULL"), {"table": PROBE_TABLE}):
-        return MartsStatus(True, False, 0, "The analytics are built.")
+        return MartsStatus(True, False, 0, "The analytics are built.", built_at(session))
     return build_status(data_dir)
+
+
+def built_at(session: Session) -> datetime | None:
+    """When dbt last built the marts (the `marts_built` model); None while it has never been built."""
+    try:
+        with session.begin_nested():
+            built: datetime | None = session.scalar(text("SELECT max(built_at) FROM analytics.marts_built"))
+            return built
+    except ProgrammingError:
+        return None
 
 
 def marts_unavailable(data_dir: Path) -> ServiceUnavailable:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -139,16 +139,6 @@ def vendor_stats(session: Session, vendor_id: str, date_from: date, date_to: dat
         totals=[StatsTotals.model_validate(row) for row in totals],
         series=[StatsRow.model_validate(row) for row in series],
     )
-
-
-def marts_built_at(session: Session) -> datetime | None:
-    """When dbt last built the marts (the `marts_built` model); None while they have never been built."""
-    try:
-        with session.begin_nested():
-            built: datetime | None = session.scalar(text("SELECT max(built_at) FROM analytics.marts_built"))
-            return built
-    except ProgrammingError:
-        return None
 
 
 def company_spend(session: Session, company_id: str, month_from: date, month_to: date) -> list[dict[str, Any]]:

@@ -156,7 +156,7 @@ def search_products(
     *,
     q: str | None = None,
     vendor_id: str | None = None,
-    category_id: str | None = None,
+    category_id: str | Sequence[str] | None = None,
     status: ProductStatus | None = None,
     currency: str | None = None,
     price_min: int | None = None,
@@ -177,9 +177,10 @@ def search_products(
         statement = statement.where(Product.vendor_id == vendor_id)
     if status:
         statement = statement.where(Product.status == status)
-    if category_id:
+    if category_id:  # one category, or any of several (a category and those under it)
+        ids = [category_id] if isinstance(category_id, str) else list(category_id)
         statement = statement.where(
-            exists().where(ProductCategory.product_id == Product.id, ProductCategory.category_id == category_id)
+            exists().where(ProductCategory.product_id == Product.id, ProductCategory.category_id.in_(ids))
         )
     if price_min is not None or price_max is not None:
         in_range = (

@@ -10,7 +10,8 @@ from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
-from sqlalchemy import BigInteger, DateTime, String, func, select
+from sqlalchemy import BigInteger, DateTime, String, func, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -51,6 +52,15 @@ class Timestamps:
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Translated:
+    """The values of a document's localised fields in the locales other than its tenant's default,
+    `{"de": {"title": "...", "blocks": [...]}}` (see `api.content.locales`)."""
+
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
     )
 
 

@@ -1,5 +1,6 @@
 """Demo content: a platform home page built from blocks, a branded tenant per vendor with a landing page,
-blog posts, menus, a category tree and a few images drawn locally with Pillow. Idempotent: anything that
+blog posts, menus, a category tree and a few images drawn locally with Pillow. The first vendor's store speaks
+English and German (`de`): its home page, menus and the category tree are translated. Idempotent: anything that
 already exists (by slug / location / product id) is left as it is."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.commerce_seed import category_id
 from api.config import Settings, get_settings
 from api.content.access import SYSTEM
 from api.content.blogs import service as blogs
@@ -18,6 +20,7 @@ from api.content.blogs.models import BlogPost
 from api.content.categories import service as categories
 from api.content.categories.models import Category
 from api.content.common import parse
+from api.content.locales import store_translation
 from api.content.media import service as media
 from api.content.media.models import Media
 from api.content.navigation import service as navigation
@@ -34,10 +37,15 @@ from api.db import Database, Domain
 from connectors.storage import Storage, storage_from_settings
 
 PALETTE = ["#1f6feb", "#d1242f", "#1a7f37", "#8250df", "#bf3989", "#9a6700"]
+# The catalog's categories (api/commerce_seed.py VENDORS) under three parents, with the ids the catalog links.
 CATEGORY_TREE = {
-    "Office": ["Furniture", "Supplies"],
-    "Industrial": ["Tools", "Safety"],
-    "Technology": ["Computers", "Networking"],
+    "Office": ["Furniture", "Stationery"],
+    "Home": ["Lighting", "Plants"],
+    "Kitchen": ["Coffee"],
+}
+GERMAN_CATEGORIES = {
+    "Office": "Büro", "Furniture": "Möbel", "Stationery": "Schreibwaren", "Home": "Wohnen",
+    "Lighting": "Beleuchtung", "Plants": "Pflanzen", "Kitchen": "Küche", "Coffee": "Kaffee",
 }
 
 
@@ -109,7 +117,46 @@ def _category(session: Session, name: str, parent_id: str | None, image_id: str 
         return existing
     body = {"name": name, "slug": slug, "description": f"{name} for businesses.", "parent": parent_id,
             "image": image_id}
-    return categories.create(session, SYSTEM, parse(categories.CategoryCreate, body)).id
+    category = categories.create(session, SYSTEM, parse(categories.CategoryCreate, body), id=category_id(name))
+    german = GERMAN_CATEGORIES[name]
+    store_translation(session, category, "de", {"name": german, "description": f"{german} für Unternehmen."})
+    return category.id
+
+
+def _german(session: Session, tenant_id: str, vendor: dict[str, Any], banner: str,
+            grid: list[dict[str, Any]]) -> None:
+    """Make the store bilingual (en + de) and translate its home page and menus (once)."""
+    tenant = session.get_one(Tenant, tenant_id)
+    if "de" in tenant.locales:
+        return
+    tenants.update(session, SYSTEM, tenant, parse(TenantUpdate, {"locales": ["en", "de"]}))
+    shop = f"/shop/{vendor['slug']}"
+    home = session.scalars(select(Page).where(Page.tenant_id == tenant_id, Page.slug == "home")).one()
+    pages.translate(session, home, "de", {
+        "title": vendor["name"], "seoTitle": f"{vendor['name']}: Bedarf für Unternehmen",
+        "seoDescription": f"{vendor['name']} auf dem Marktplatz.",
+        "blocks": [
+            {"blockType": "hero", "heading": vendor["name"], "subheading": "Gute Ware, schnelle Lieferung.",
+             "image": banner, "cta": {"label": "Jetzt einkaufen", "url": f"{shop}/products"}},
+            {"blockType": "richText", "content": plain(
+                f"{vendor['name']} beliefert Unternehmen mit Mengenrabatt auf jede Bestellung.")},
+            *[{**block, "heading": "Gerade beliebt"} for block in grid],
+            {"blockType": "callToAction", "text": "Alle Produkte ansehen", "url": f"{shop}/products",
+             "style": "primary"},
+            {"blockType": "faq", "items": [
+                {"question": "Gibt es Mengenrabatte?", "answer": "Ja: der Preis sinkt mit der Menge."},
+                {"question": "Wie schnell liefern Sie?", "answer": "Standard in 3-5 Tagen, Express am nächsten Tag."}]},
+        ],
+    })
+    pages.publish(session, SYSTEM, home)
+    german_menus = {
+        "main": [{"label": "Produkte", "url": f"{shop}/products"}, {"label": "Über uns", "url": f"{shop}/about"}],
+        "footer": [{"label": "Über uns", "url": f"{shop}/about"}, {"label": "Blog", "url": f"{shop}/blog"}],
+    }
+    for location, items in german_menus.items():
+        menu = session.scalars(select(NavigationMenu).where(
+            NavigationMenu.tenant_id == tenant_id, NavigationMenu.location == location)).one()
+        navigation.translate(session, menu, "de", {"items": items})
 
 
 def _tenant(session: Session, storage: Storage, settings: Settings, vendor: dict[str, Any], index: int) -> str:
@@ -189,6 +236,8 @@ def seed_content(database: Database, vendors: list[dict[str, Any]], settings: Se
             _menu(session, tenant_id, "footer", [
                 {"label": "About", "url": f"{shop}/about"}, {"label": "Blog", "url": f"{shop}/blog"},
             ])
+            if index == 0:
+                _german(session, tenant_id, vendor, banner, grid)
 
 
 def seed_product_content(database: Database, products_: list[dict[str, Any]]) -> None:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.content.access import Access
 from api.content.collections import COLLECTIONS
+from api.content.locales import View, store_translation
 from api.content.query import ListQuery
 from api.content.spec import Collection, Doc
 from api.errors import NotFound
@@ -19,7 +21,8 @@ from api.outbox.models import ContentOutboxEvent
 from api.outbox.service import record
 
 
-def find(session: Session, access: Access, collection: Collection, query: ListQuery) -> Doc:
+def find(session: Session, access: Access, collection: Collection, query: ListQuery, view: View | None = None) -> Doc:
+    view = view or View()
     model = collection.model
     readable = collection.readable(access)
     statement = (
@@ -36,8 +39,9 @@ def find(session: Session, access: Access, collection: Collection, query: ListQu
         total = session.scalar(select(func.count()).select_from(model).where(readable, query.where)) or 0
     else:
         total = 0
-    docs = [collection.to_doc(row[0], bool(row.editable)) for row in rows]
-    expand(session, access, collection, docs, query.depth)
+    view.prepare(session, (row[0] for row in rows))
+    docs = [view.doc(collection, row[0], bool(row.editable)) for row in rows]
+    expand(session, access, collection, docs, query.depth, view)
     total_pages = max(1, math.ceil(total / query.limit))
     return {
         "docs": docs,
@@ -64,15 +68,25 @@ def readable_row(session: Session, access: Access, collection: Collection, doc_i
     return row[0], bool(row.editable)
 
 
-def get(session: Session, access: Access, collection: Collection, doc_id: str, depth: int) -> Doc:
+def get(
+    session: Session, access: Access, collection: Collection, doc_id: str, depth: int, view: View | None = None
+) -> Doc:
+    view = view or View()
     row, editable = readable_row(session, access, collection, doc_id)
-    doc = collection.to_doc(row, editable)
-    expand(session, access, collection, [doc], depth)
+    view.prepare(session, [row])
+    if collection.localized:
+        view.require_enabled(row)
+    doc = view.doc(collection, row, editable)
+    expand(session, access, collection, [doc], depth, view)
     return doc
 
 
-def expand(session: Session, access: Access, collection: Collection, docs: list[Doc], depth: int) -> None:
-    """Replace related ids by the related documents the actor may read, `depth` levels deep."""
+def expand(
+    session: Session, access: Access, collection: Collection, docs: list[Doc], depth: int, view: View | None = None
+) -> None:
+    """Replace related ids by the related documents the actor may read, `depth` levels deep (in the locale of
+    the request, as Payload localises populated documents)."""
+    view = view or View()
     if depth <= 0 or not docs:
         return
     for relation in collection.relations:
@@ -85,8 +99,9 @@ def expand(session: Session, access: Access, collection: Collection, docs: list[
                 target.model.id.in_(ids), target.readable(access)
             )
         ).all()
-        expanded = {row[0].id: target.to_doc(row[0], bool(row.editable)) for row in rows}
-        expand(session, access, target, list(expanded.values()), depth - 1)
+        view.prepare(session, (row[0] for row in rows))
+        expanded = {row[0].id: view.doc(target, row[0], bool(row.editable)) for row in rows}
+        expand(session, access, target, list(expanded.values()), depth - 1, view)
         relation.replace(docs, expanded)
 
 
@@ -113,3 +128,11 @@ def delete(session: Session, access: Access, collection: Collection, row: Any) -
         session, ContentOutboxEvent, f"{collection.slug}.deleted", collection.slug, doc_id,
         {"id": doc_id, "tenant": tenant_id},
     )
+
+
+def translate(session: Session, collection: Collection, row: Any, locale: str, changes: BaseModel) -> None:
+    """Write the localised fields of a validated body as `locale`'s values (not the default locale's)."""
+    values = changes.model_dump(by_alias=True, mode="json", exclude_unset=True)
+    localized = {key: values[key] for key in collection.localized if key in values}
+    if localized:
+        (collection.translate or store_translation)(session, row, locale, localized)

@@ -87,3 +87,9 @@ class Collection:
     update_schema: type[BaseModel] | None = None
     update: Callable[[Session, Access, Any, Any], Any] | None = None
     delete: Callable[[Session, Access, Any], None] | None = None
+    # Localisation (`api.content.locales`): the document keys whose values differ per locale, and how a
+    # locale's values are written when the row's own `translations` is not the place (pages: the draft).
+    localized: tuple[str, ...] = ()
+    translate: Callable[[Session, Any, str, dict[str, Any]], None] | None = None
+    # Drafts: the newest (unpublished) content of a row, which `draft=true` shows its editors.
+    draft_of: Callable[[Any], dict[str, Any]] | None = None

@@ -93,9 +93,10 @@ def page_error_response(request: Request, exc: Exception) -> Response:
 
 
 def page_slots(request: Request) -> asyncio.Semaphore:
-    """How many pages one process renders at once: a page may hold a commerce and a content connection of
-    the same pool, so more than `db_pool_size` pages at once could each hold one and wait for the other.
-    One semaphore per app and event loop (a test may serve one app from two loops)."""
+    """How many pages one process renders at once. A page holds at most one connection per store
+    (`api.web.stores`); with a database per store it may hold one of each pool, so more than `db_pool_size`
+    pages at once could each hold one and wait for the other. One semaphore per app and event loop (a test
+    may serve one app from two loops)."""
     loop = asyncio.get_running_loop()
     slots = _slots_of(request)
     semaphore = slots.get(loop)

@@ -3,9 +3,13 @@ rebuilds the marts (`dbt build`, tests as asset checks) and the job that rebuild
 
 The dbt models themselves are `assets/dbt.py` (with their freshness policies); their sources map to the raw
 tables declared here, to the sync assets for the content copies the sync module maintains, and to the
-tables the commission run writes (`commerce/commission_runs`, declared by the commissions module), so one
-lineage graph runs from the stores through the commission run to the marts the dashboards read
-(`payout_ledger`, `vendor_balances`)."""
+tables the commission run and the payout batch write (`commerce/commission_runs`, `commerce/payouts`, declared
+by the commissions module), so one lineage graph runs from the stores through the commission run and the payout
+batch to the marts the dashboards read (`payout_ledger`, `vendor_balances`).
+
+Where content has a database of its own (`content_replicated()`), the dbt content sources are the copies kept by
+`content_replica` (`assets/analytics/content_replica.py`): the analytics jobs copy before they build, and a
+schedule keeps the copies (so the reconciliation and sync status views) within ten minutes of the store."""
 
 from dagster import (
     AssetCheckResult,
@@ -16,20 +20,23 @@ from dagster import (
     DefaultScheduleStatus,
     Definitions,
     MetadataValue,
+    ScheduleDefinition,
     asset_check,
     build_schedule_from_partitioned_job,
     define_asset_job,
 )
 
 from api.db import Domain
+from assets.analytics.content_replica import content_replica, content_replica_matches
 from assets.commissions.definitions import daily
 from assets.dbt import DBT_ASSETS, dbt_models, dbt_partitioned_models
-from orchestration.resources import StoresResource
+from orchestration.resources import StoresResource, content_replicated
 
 OWNERS = ["team:data"]
 
 # Store tables read by dbt that no other module materialises (the sync module owns content/tenants,
-# content/product_contents, content/order_records and commerce/content_links).
+# content/product_contents, content/order_records and commerce/content_links; the commissions module
+# commerce/commission_runs, commerce/payouts and the payout batch tables).
 COMMERCE_TABLES = {
     "users": "Login identities (customers, employees, vendor users, admins, finance).",
     "audit_log": "Append-only audit log of mutating actions.",
@@ -50,7 +57,6 @@ COMMERCE_TABLES = {
     "shipping_options": "Vendor shipping options.",
     "commission_rules": "Commission rules: platform default, per vendor, per category, with validity windows.",
     "commission_lines": "Commission ledger recorded at checkout (sales and reversals).",
-    "payouts": "Vendor payouts (requested by a vendor or built by a payout batch), with their status.",
     "companies": "Buyer companies.",
     "company_employees": "Company employees and their spending limits.",
 }
@@ -97,9 +103,23 @@ def orders_expectations(stores: StoresResource) -> AssetCheckResult:
     )
 
 
+REPLICA = [content_replica] if content_replicated() else []
+replica_job = define_asset_job(
+    "content_replica_job",
+    selection=AssetSelection.assets(content_replica),
+    description="Copies the content tables dbt reads into the analytics database (content in its own database).",
+)
+replica_schedule = ScheduleDefinition(
+    name="content_replica_every_10_minutes",
+    job=replica_job,
+    cron_schedule="*/10 * * * *",
+    default_status=DefaultScheduleStatus.RUNNING,
+    description="Keeps the copy of the content tables, and so the reconciliation, within ten minutes of the store.",
+)
+
 analytics_job = define_asset_job(
     "analytics_job",
-    selection=AssetSelection.assets(*DBT_ASSETS),
+    selection=AssetSelection.assets(*REPLICA, *DBT_ASSETS),
     partitions_def=daily,
     description="dbt build of every model (tests as asset checks) and the orders expectations; the incremental "
     "models re-merge the partition's day on top of their lookback.",
@@ -114,16 +134,17 @@ analytics_schedule = build_schedule_from_partitioned_job(
 FULL_REFRESH = {"config": {"full_refresh": True}}
 analytics_full_refresh_job = define_asset_job(
     "analytics_full_refresh_job",
-    selection=AssetSelection.assets(*DBT_ASSETS),
+    selection=AssetSelection.assets(*REPLICA, *DBT_ASSETS),
     partitions_def=daily,
-    config={"ops": {dbt_partitioned_models.op.name: FULL_REFRESH, dbt_models.op.name: FULL_REFRESH}},
+    config={"ops": {dbt_partitioned_models.op.name: FULL_REFRESH, dbt_models.op.name: FULL_REFRESH,
+                    **({content_replica.op.name: {"config": {"full": True}}} if REPLICA else {})}},
     description="`dbt build --full-refresh`: rebuild every mart from scratch, the incremental ones included "
     "(any partition; the window is ignored). Launch it from the UI after a model change or a repair.",
 )
 
 analytics_definitions = Definitions(
-    assets=raw_tables,
-    asset_checks=[orders_expectations],
-    jobs=[analytics_job, analytics_full_refresh_job],
-    schedules=[analytics_schedule],
+    assets=[*raw_tables, *REPLICA],
+    asset_checks=[orders_expectations, *([content_replica_matches] if REPLICA else [])],
+    jobs=[analytics_job, analytics_full_refresh_job, *([replica_job] if REPLICA else [])],
+    schedules=[analytics_schedule, *([replica_schedule] if REPLICA else [])],
 )

@@ -3,8 +3,10 @@
 - `commissions/commission_run` (daily partitions, UTC): for each day, recompute every vendor's commission and
   earnings from the order lines and the rules in force at order time (`assets/commissions/engine.py`) and
   compare with the commission lines recorded at checkout. The run record (`commerce.commission_runs`) holds
-  totals per vendor and currency and every finding. Its checks: `matches_recorded` (fails on any finding)
-  and `expectations` (the Great Expectations suites of `quality/suites.py`); both block what is downstream.
+  totals per vendor and currency and every finding. Its checks, `matches_recorded` (fails on any finding) and
+  `expectations` (the Great Expectations suites of `quality/suites.py`), are evaluated per daily partition (a
+  range run records one evaluation per day, so a failing day stays visible on its own in the UI) and are
+  blocking: a failing day fails the step, and nothing downstream in the same Dagster run builds on it.
   Backfills over past days work from the UI; a range runs as one Dagster run, one record per day.
 - `commissions/payout_batch`: after finance approves runs, one payout per vendor and currency whose available
   balance (`api.payouts.balance`, over exactly the runs the batch lists) is at least the minimum
@@ -19,11 +21,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckKey,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetRecordsFilter,
     AssetSpec,
     BackfillPolicy,
     Config,
@@ -33,9 +38,13 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
+    Output,
     asset,
     build_schedule_from_partitioned_job,
     define_asset_job,
+)
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (  # not exported; the link to the day
+    AssetCheckEvaluationTargetMaterializationData,
 )
 
 from api.commission_runs import service as run_service
@@ -49,11 +58,29 @@ GROUP = "commissions"
 OWNERS = ["team:data", "team:finance"]
 COMMISSION_RUN = AssetKey(["commissions", "commission_run"])
 PAYOUT_BATCH = AssetKey(["commissions", "payout_batch"])
-# Every store table each asset reads (lineage in the Dagster UI); what they write is declared below them.
+# Every store table each asset reads (lineage in the Dagster UI); what they write is declared below them
+# (`run_tables`). The batch also reads the two tables it writes, `commission_runs` (which runs are approved) and
+# `payouts` (what is already paid): a table an asset writes is drawn downstream of it only (the graph has no
+# cycles), so `payout_ledger`, which reads both, lies downstream of the payout batch.
 RUN_READS = ("orders", "vendor_orders", "order_line_items", "vendors", "commission_rules", "commission_lines",
              "refunds")
-BATCH_READS = ("commission_runs", "commission_lines", "vendor_orders", "orders", "vendors", "payouts")
+BATCH_READS = ("commission_lines", "vendor_orders", "orders", "vendors")
 daily = DailyPartitionsDefinition(start_date="2025-01-01", timezone="UTC", end_offset=0)
+
+
+# The run's checks, evaluated per daily partition (`_evaluations`): a day with a finding or a failing expectation
+# fails the step, so nothing downstream of the run in the same Dagster run (the payout batch) builds on it.
+CHECKS = {
+    spec.name: spec for spec in (
+        AssetCheckSpec("matches_recorded", asset=COMMISSION_RUN, partitions_def=daily, blocking=True,
+                       description="Per day: fails on any difference between the run and the recorded commission "
+                       "lines."),
+        AssetCheckSpec("expectations", asset=COMMISSION_RUN, partitions_def=daily, blocking=True,
+                       description="Per day, Great Expectations: commission = rate x base within one minor unit "
+                       "per line, no negative earnings, run totals equal the sum of lines, every order line has "
+                       "exactly one commission line, currencies valid."),
+    )
+}
 
 
 def _days(context: AssetExecutionContext) -> list[date]:
@@ -108,21 +135,14 @@ def _findings_markdown(results: list[RunResult], limit: int = 50) -> str:
     partitions_def=daily,
     backfill_policy=BackfillPolicy.single_run(),
     deps=[AssetKey(["commerce", name]) for name in RUN_READS],
-    check_specs=[
-        AssetCheckSpec("matches_recorded", asset=COMMISSION_RUN,
-                       description="Fails on any difference between the run and the recorded commission lines."),
-        AssetCheckSpec("expectations", asset=COMMISSION_RUN, blocking=True,
-                       description="Great Expectations: commission = rate x base within one minor unit per line, "
-                       "no negative earnings, run totals equal the sum of lines, every order line has exactly "
-                       "one commission line, currencies valid."),
-    ],
+    check_specs=list(CHECKS.values()),
     description="Daily commission run (UTC days): every vendor's commission and earnings recomputed from the "
     "order lines and the rules in force at order time, compared with the lines recorded at checkout. One "
     "record per day in `commerce.commission_runs` (draft -> approved -> locked); approved or locked days are "
     "left as they are.",
 )
 def commission_run(context: AssetExecutionContext, stores: StoresResource) -> Iterator[Any]:
-    suite_results: list[Any] = []
+    suites_by_run: list[list[Any]] = []
     days = _days(context)
     with stores.database.transaction(Domain.commerce) as session:
         results = run_periods(session, [(day, day) for day in days], dagster_run_id=context.run_id)
@@ -134,7 +154,7 @@ def commission_run(context: AssetExecutionContext, stores: StoresResource) -> It
     with stores.database.transaction(Domain.commerce) as session:
         for result in results:
             run_suites = _suites_for_run(session, result)
-            suite_results.extend(run_suites)
+            suites_by_run.append(run_suites)
             if result.recomputed:  # approved and locked runs keep the checks they were approved with
                 run_service.record_checks(session, result.run_id, [
                     {"check": "matches_recorded", "passed": result.finding_count == 0,
@@ -152,23 +172,50 @@ def commission_run(context: AssetExecutionContext, stores: StoresResource) -> It
         "totals": MetadataValue.md(_totals_markdown(results)),
         "findings_list": MetadataValue.md(_findings_markdown(results)),
     })
-    yield AssetCheckResult(
-        check_name="matches_recorded",
-        passed=findings == 0,
-        severity=AssetCheckSeverity.ERROR,
-        metadata={"findings": findings, "findings_list": MetadataValue.md(_findings_markdown(results))},
-    )
-    failed = [f"{s.suite}: {r['rule']}" for s in suite_results for r in s.failed]
-    yield AssetCheckResult(
-        check_name="expectations",
-        passed=not failed,
-        severity=AssetCheckSeverity.ERROR,
-        metadata={
-            "failed": MetadataValue.json(failed),
+    yield from _evaluations(context, "matches_recorded", [
+        (result.period_start, result.finding_count == 0, {
+            "run_id": result.run_id, "findings": result.finding_count,
+            "findings_list": MetadataValue.md(_findings_markdown([result])),
+        })
+        for result in results
+    ])
+    yield from _evaluations(context, "expectations", [
+        (result.period_start, not failed, {
+            "run_id": result.run_id, "failed": MetadataValue.json(failed),
             "results": MetadataValue.md("\n\n".join(f"**{s.suite}** ({s.rows} rows)\n\n{s.as_markdown()}"
-                                                    for s in suite_results)),
-        },
-    )
+                                                    for s in run_suites)),
+        })
+        for result, run_suites in zip(results, suites_by_run, strict=True)
+        for failed in [[f"{s.suite}: {r['rule']}" for s in run_suites for r in s.failed]]
+    ])
+
+
+def _evaluations(
+    context: AssetExecutionContext, check_name: str, days: list[tuple[date, bool, dict[str, Any]]]
+) -> Iterator[Any]:
+    """One evaluation of the check per daily partition the run covers (a range run included), each tied to that
+    partition's materialization, so a failing day stays visible on its own in the UI; then the check's output
+    once. A failing day fails the step: both checks are blocking (see `CHECKS`). A day that is no partition
+    yet (today, in a range given by hand) has no evaluation; if it fails, the step fails all the same."""
+    key = AssetCheckKey(COMMISSION_RUN, check_name)
+    for day, passed, metadata in days:
+        if not daily.has_partition_key(day.isoformat()):  # today (a hand-made range only): not a partition yet
+            if not passed:
+                raise Failure(description=f"Check {check_name} fails for {day}, a day that is not over.",
+                              metadata=metadata)
+            continue
+        target = None
+        for latest in context.instance.fetch_materializations(
+            AssetRecordsFilter(asset_key=COMMISSION_RUN, asset_partitions=[day.isoformat()]), limit=1
+        ).records:
+            target = AssetCheckEvaluationTargetMaterializationData(
+                run_id=latest.event_log_entry.run_id, storage_id=latest.storage_id, timestamp=latest.timestamp)
+        yield AssetCheckEvaluation(
+            asset_key=COMMISSION_RUN, check_name=check_name, passed=passed, metadata=metadata,
+            target_materialization_data=target, severity=AssetCheckSeverity.ERROR,
+            blocking=CHECKS[check_name].blocking, partition=day.isoformat(),
+        )
+    yield Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(key))
 
 
 class PayoutBatchConfig(Config):
@@ -226,13 +273,17 @@ def payout_batch(context: AssetExecutionContext, config: PayoutBatchConfig, stor
 
 run_tables = [
     AssetSpec(
-        key=AssetKey(["commerce", name]), deps=[writer], group_name=GROUP, owners=OWNERS, kinds={"postgres"},
-        description=f"Commerce store table `commerce.{name}`, written by `{writer.to_user_string()}`: {text}",
+        key=AssetKey(["commerce", name]), deps=writers, group_name=GROUP, owners=OWNERS, kinds={"postgres"},
+        description=f"Commerce store table `commerce.{name}`, written by "
+        f"{' and '.join(f'`{w.to_user_string()}`' for w in writers)}{also}: {text}",
     )
-    for name, writer, text in (
-        ("commission_runs", COMMISSION_RUN, "one record per period with totals, findings, checks and status."),
-        ("payout_batches", PAYOUT_BATCH, "the batches with each vendor paid or skipped (and why)."),
-        ("payout_batch_runs", PAYOUT_BATCH, "the runs each batch includes (a run is in one batch at most)."),
+    for name, writers, also, text in (
+        ("commission_runs", [COMMISSION_RUN, PAYOUT_BATCH], " (and finance's approvals)",
+         "one record per period with totals, findings, checks, status and the batch that includes it."),
+        ("payouts", [PAYOUT_BATCH], " (and vendors' requests)",
+         "vendor payouts (requested by a vendor or built by a payout batch), with their status."),
+        ("payout_batches", [PAYOUT_BATCH], "", "the batches with each vendor paid or skipped (and why)."),
+        ("payout_batch_runs", [PAYOUT_BATCH], "", "the runs each batch includes (a run is in one batch at most)."),
     )
 ]
 

@@ -24,7 +24,9 @@ How the amounts are computed (the rules of `api/commissions/service.py`, re-impl
   base and commission are reversed cumulatively (`prorate(after) - prorate(before)`). There are few of
   them, so this part is Python with `api.money`.
 
-Money stays integer minor units per currency; rates are `Decimal`/`numeric`; rounding is half-even.
+Money stays integer minor units per currency; rates are `Decimal`/`numeric`; rounding is half-even, and the
+SQL and polars roundings are both `api.money.half_even_quotient` evaluated over their own expressions (the one
+definition, `tests/analytics/test_rounding.py` holds the three to the same values).
 """
 
 from __future__ import annotations
@@ -56,18 +58,14 @@ def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def _half_even(expr: str) -> str:
-    """SQL: a non-negative numeric rounded to a whole unit, half to even (`api.money.ROUNDING`)."""
-    return (
-        f"(CASE WHEN ({expr}) - floor({expr}) = 0.5 "
-        f"THEN floor({expr}) + (floor({expr})::bigint % 2) ELSE round({expr}) END)::bigint"
-    )
+RATE_SCALE = 10_000  # rates are numeric(5, 4): `rate * RATE_SCALE` is an exact integer in SQL and polars
 
 
 def sale_lines_sql(where: str) -> str:
     """SELECT computing the sale lines of the orders matched by `where` (over `o`, `vo`, `l`)."""
     commission = (
-        f"CASE WHEN subtotal <= 0 THEN 0 ELSE least(subtotal, {_half_even('subtotal * rate')} + fee) END"
+        "CASE WHEN subtotal <= 0 THEN 0 ELSE "
+        f"least(subtotal, {money.half_even_sql(f'subtotal * (rate * {RATE_SCALE})::bigint', RATE_SCALE)} + fee) END"
     )
     return f"""
     WITH lines AS (
@@ -381,9 +379,7 @@ def compute_sales(inputs: Inputs) -> pl.DataFrame:
     fee: pl.Expr = pl.lit(0, dtype=pl.Int64)
     for code in currencies:
         fee = pl.when(pl.col("currency_code") == code).then(pick(f"fee_{code}", pl.lit(0))).otherwise(fee)
-    scaled = pl.col("subtotal") * pl.col("rate_e4_")
-    quotient, remainder = scaled // 10000, scaled % 10000
-    half_even = quotient + ((remainder > 5000) | ((remainder == 5000) & (quotient % 2 == 1))).cast(pl.Int64)
+    half_even = money.half_even_quotient(pl.col("subtotal") * pl.col("rate_e4_"), RATE_SCALE)
     group = "vendor_order_id"
     return (
         joined.with_columns(

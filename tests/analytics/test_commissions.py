@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -62,10 +63,15 @@ def _expected_sale_commissions(world: World) -> dict[tuple[str, str, str], int]:
 
 def test_run_recomputes_every_days_commissions_exactly(world: World) -> None:
     assert world.initial_runs is not None
-    checks = {c.asset_check_key: c.passed for c in world.initial_runs.get_asset_check_evaluations()}
-    assert checks == {AssetCheckKey(RUN, "matches_recorded"): True, AssetCheckKey(RUN, "expectations"): True}
-
     runs = world.sql("SELECT * FROM commerce.commission_runs ORDER BY period_start")
+    # One range run, but each check is evaluated per daily partition, each against that day's materialization
+    # (today, not over, is no partition yet: its run exists, its checks have no partition to show on).
+    evaluations = world.initial_runs.get_asset_check_evaluations()
+    assert sorted((e.asset_check_key, e.partition, e.passed) for e in evaluations) == sorted(
+        (AssetCheckKey(RUN, name), run["period_start"].isoformat(), True)
+        for name in ("matches_recorded", "expectations") for run in runs if run["period_start"] < world.today)
+    assert all(e.target_materialization_data is not None for e in evaluations)
+
     computed = {
         (run["period_start"].isoformat(), t["vendor_id"], t["currency_code"]): t["sale_commission_amount"]
         for run in runs for t in run["totals"] if t["lines"]
@@ -108,9 +114,15 @@ def test_a_planted_wrong_commission_line_is_found(
                vendor_amount = vendor_amount - :delta WHERE id = :id"""
     world.sql(plant + " RETURNING id", delta=7, id=line["id"])
     try:
-        result = world.run_commissions(world.plant_day, world.plant_day)
-        checks = {c.asset_check_key.name: c.passed for c in result.get_asset_check_evaluations()}
-        assert checks == {"matches_recorded": False, "expectations": False}
+        # A range run over the planted day and the next: only the planted day fails, each check on its own
+        # partition, and the blocking checks fail the step.
+        after = world.plant_day + timedelta(days=1)
+        result = world.run_commissions(world.plant_day, after)
+        assert not result.success
+        checks = {(c.check_name, c.partition): c.passed for c in result.get_asset_check_evaluations()}
+        assert checks == {(name, day.isoformat()): day != world.plant_day
+                          for name in ("matches_recorded", "expectations")
+                          for day in (world.plant_day, after)}
         run = world.sql("SELECT * FROM commerce.commission_runs WHERE period_start = :d", d=world.plant_day)[0]
         assert run["status"] == "draft" and run["finding_count"] == 2
         assert {(f["kind"], f["field"], f["order_line_id"], f["expected"], f["recorded"]) for f in run["findings"]} == {

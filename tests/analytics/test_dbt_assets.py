@@ -49,7 +49,7 @@ def test_groups_follow_the_dbt_folders_and_marts_have_freshness_policies() -> No
     assert all(spec.owners for spec in specs.values())
 
 
-def test_lineage_runs_from_the_store_tables_through_the_commission_run() -> None:
+def test_lineage_runs_from_the_store_tables_through_the_commission_run_and_the_payout_batch() -> None:
     graph = defs.resolve_asset_graph()
     upstream: set[AssetKey] = set()
     todo = [_key("payout_ledger")]
@@ -58,6 +58,11 @@ def test_lineage_runs_from_the_store_tables_through_the_commission_run() -> None
             if parent not in upstream:
                 upstream.add(parent)
                 todo.append(parent)
-    assert {AssetKey(["commissions", "commission_run"]), AssetKey(["commerce", "payouts"]),
+    batch = AssetKey(["commissions", "payout_batch"])
+    assert {AssetKey(["commissions", "commission_run"]), batch, AssetKey(["commerce", "payouts"]),
             AssetKey(["commerce", "commission_runs"]), AssetKey(["commerce", "order_line_items"]),
             AssetKey(["commerce", "commission_lines"])} <= upstream
+    # The mart reads the two tables the batch writes, each drawn downstream of the batch (and of the run).
+    assert graph.get(AssetKey(["commerce", "payouts"])).parent_keys == {batch}
+    assert graph.get(AssetKey(["commerce", "commission_runs"])).parent_keys == {
+        batch, AssetKey(["commissions", "commission_run"])}

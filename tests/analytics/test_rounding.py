@@ -1,16 +1,19 @@
-"""One rounding definition: `api.money` (half-even) is the source of truth; the SQL that dbt writes with the
-`round_half_even` macro must agree with it on every value. The macro file is rendered as it is (plain
-Jinja, as dbt renders it) and the SQL runs on PostgreSQL over many generated values: exact halves, both
-signs, values next to the halves, large amounts, rates with four decimals and prorated shares."""
+"""One rounding definition: `api.money.half_even_quotient` (half-even) is the source of truth. The commission
+engine's SQL and polars roundings are that function evaluated over SQL text and polars expressions (tested to
+agree below); the SQL that dbt writes with the `round_half_even` macro must agree with it on every value. The
+macro file is rendered as it is (plain Jinja, as dbt renders it) and the SQL runs on PostgreSQL over many
+generated values: exact halves, both signs, values next to the halves, large amounts, rates with four decimals
+and prorated shares."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 import jinja2
+import polars as pl
 from sqlalchemy import text
 
 from api import money
@@ -83,10 +86,51 @@ def test_the_dbt_macro_rounds_divisions_like_prorate(database: Database) -> None
     assert not wrong, wrong[:10]
 
 
-def test_the_commission_engine_sql_rounds_like_the_money_module(database: Database) -> None:
-    """The commission run's own SQL rounding (`assets/commissions/engine.py`, for non-negative products) is a
-    second copy; until it reads the shared definition it is held to the same values."""
-    cases = [(a, r) for a, r in rate_cases() if a >= 0]
-    got = sql_rounded(database, [(a, str(r)) for a, r in cases], "a * b", writer=engine._half_even)
-    want = [money.apply_rate(a, r) for a, r in cases]
-    assert [c for c, g, w in zip(cases, got, want, strict=True) if g != w] == []
+def quotient_cases() -> list[tuple[int, int]]:
+    """(numerator, denominator) pairs: exact halves of both signs (x.5 ties, odd and even x), their neighbours,
+    zero, and large values up to the edge of a bigint / polars Int64."""
+    rng = random.Random(1415)
+    cases = [(n, d) for d in (1, 2, 4, 10, 10_000, 999_999) for n in range(-25, 26)]
+    cases += [(k * 10_000 + 5_000 + delta, 10_000) for k in range(-12, 12) for delta in (-1, 0, 1)]
+    big = 2**63 - 1
+    cases += [(big, 2), (big - 1, 2), (-big, 2), (-big + 1, 2), (big, 10_000), (-big, 10_000),
+              (9 * 10**14 * 10_000 + 5_000, 10_000), (-(9 * 10**14 * 10_000 + 5_000), 10_000)]
+    for _ in range(2000):
+        d = rng.choice((2, 10_000, rng.randrange(1, 10**9)))
+        q = rng.randrange(-(10**9), 10**9)
+        cases.append((q * d + (d // 2 if d % 2 == 0 else rng.randrange(d)), d))  # ties when d is even
+        cases.append((rng.randrange(-(2**62), 2**62), d))
+    return cases
+
+
+def test_the_engines_round_with_the_one_definition(database: Database) -> None:
+    """The commission run rounds in Python (`api.money`), SQL and polars; the SQL and polars expressions are
+    `money.half_even_quotient` evaluated over SQL text and polars expressions. The three, and Decimal's own
+    ROUND_HALF_EVEN, agree on every case; and the engine's SQL is the generated expression."""
+    cases = quotient_cases()
+    assert sum(1 for n, d in cases if d % 2 == 0 and n % d == d // 2) > 1000  # plenty of exact ties
+    python = [money.half_even_quotient(n, d) for n, d in cases]
+    with localcontext(prec=100):  # exact enough that no quotient of these sizes lands on a false tie
+        assert python == [int((Decimal(n) / Decimal(d)).quantize(Decimal(1), rounding=money.ROUNDING))
+                          for n, d in cases]
+    frame = pl.DataFrame({"n": [n for n, _ in cases], "d": [d for _, d in cases]},
+                         schema={"n": pl.Int64, "d": pl.Int64})
+    polars = [
+        value for d in sorted({d for _, d in cases})
+        for value in frame.with_row_index().filter(pl.col("d") == d)
+        .select("index", money.half_even_quotient(pl.col("n"), d).alias("r")).rows()
+    ]
+    assert [r for _, r in sorted(polars)] == python
+    by_denominator: dict[int, list[int]] = {}
+    for n, d in cases:
+        by_denominator.setdefault(d, []).append(n)
+    sql: dict[tuple[int, int], int] = {}
+    with database.transaction(Domain.commerce) as session:
+        for d, numerators in by_denominator.items():
+            rows = session.execute(text(f"""
+                SELECT n, {money.half_even_sql("n", d)} AS r FROM unnest(CAST(:n AS bigint[])) AS t(n)"""),
+                {"n": numerators}).tuples()
+            sql.update({(int(n), d): int(r) for n, r in rows})
+    assert [sql[(n, d)] for n, d in cases] == python
+    assert money.half_even_sql(f"subtotal * (rate * {engine.RATE_SCALE})::bigint", engine.RATE_SCALE) in (
+        engine.sale_lines_sql("true"))

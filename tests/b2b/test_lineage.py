@@ -3,10 +3,22 @@ and refunds that make them up, and those add up to the amounts."""
 
 from __future__ import annotations
 
+import re
+
+from fastapi.testclient import TestClient
+
+from api.auth.models import Role
 from api.db import Database
+from api.web.render import format_money
 from tests.b2b.conftest import Market
 from tests.b2b.test_money_balance import _batch
 from tests.conftest import assert_problem
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
+    assert match, "the login form carries no CSRF token"
+    return match.group(1)
 
 
 def test_a_payout_and_a_run_total_list_what_makes_them_up(market: Market, database: Database) -> None:
@@ -40,3 +52,20 @@ def test_a_payout_and_a_run_total_list_what_makes_them_up(market: Market, databa
     assert_problem(client.get(f"/admin/payouts/{payout['id']}/lineage", headers=market.vendor_user(vendor["id"])),
                    403, "forbidden")
     assert_problem(client.get("/admin/payouts/po_missing/lineage", headers=finance), 404, "not-found")
+
+    # The finance page of the payout renders the same answer: its lines, order lines, rule versions and refunds.
+    with TestClient(client.app) as browser:
+        user = market.make_user(Role.finance)
+        signed_in = browser.post("/login", data={"email": user["email"], "password": user["password"],
+                                                 "csrf_token": _csrf(browser.get("/login").text)},
+                                 follow_redirects=False)
+        assert signed_in.status_code == 303
+        listed = browser.get("/console/finance/payouts", params={"vendor_id": vendor["id"]})
+        assert f'href="/console/finance/payouts/{payout["id"]}"' in listed.text
+        shown = browser.get(f"/console/finance/payouts/{payout['id']}")
+        assert shown.status_code == 200, shown.text
+        assert f"What makes up payout {payout['id']}" in shown.text
+        for part in (*(x["id"] for x in found["commission_lines"]), line["id"], rule["id"],
+                     found["refunds"][0]["id"], format_money(payout["amount"], "EUR")):
+            assert part in shown.text
+        assert browser.get("/console/finance/payouts/po_missing").status_code == 404

@@ -112,3 +112,14 @@ def test_seed_is_idempotent(client: TestClient, database: Database, settings: Se
     assert home["blocks"][0]["image"]["sizes"]["hero"]["width"] == 1600
     tenant = client.get("/api/tenants", params={"where[slug][equals]": "seed-one", "depth": 1}).json()["docs"][0]
     assert tenant["status"] == "active" and tenant["branding"]["logo"]["alt"]
+    # The demo's first store speaks English and German: home page, menus and categories are translated.
+    assert tenant["locales"] == ["en", "de"] and tenant["defaultLocale"] == "en"
+    german = {"locale": "de", "where[tenant][equals]": tenant["id"]}
+    home_de = client.get("/api/pages", params={**german, "where[slug][equals]": "home"}).json()["docs"][0]
+    assert home_de["blocks"][0]["subheading"] == "Gute Ware, schnelle Lieferung."
+    menus = client.get("/api/navigation", params={**german, "where[location][equals]": "main"}).json()["docs"]
+    assert [item["label"] for item in menus[0]["items"]] == ["Produkte", "Über uns"]
+    assert client.get("/api/categories", params={"locale": "de", "where[slug][equals]": "tools"}).json()[
+        "docs"][0]["name"] == "Werkzeuge"
+    other = client.get("/api/tenants", params={"where[slug][equals]": "seed-two"}).json()["docs"][0]
+    assert other["locales"] == ["en"]

@@ -11,7 +11,10 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from tests.commerce.conftest import Shop, shop, store_headers
 from tests.conftest import free_port
+
+__all__ = ["Shop", "serve", "shop", "store_headers"]
 
 
 @contextmanager

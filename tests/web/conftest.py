@@ -42,6 +42,9 @@ class LiveServer:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the test server did not start")
             time.sleep(0.02)
+        # FastAPI builds its routes' parameter models on the first request that walks past them: on a busy
+        # machine that first page takes longer than a browser step may wait. Pay it here, once per server.
+        httpx.get(self.url + "/login", timeout=180)
 
     def stop(self) -> None:
         self.server.should_exit = True

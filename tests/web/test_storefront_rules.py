@@ -17,11 +17,16 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import func, select
 
 from api.auth.models import Role
+from api.catalog.models import Product
 from api.clock import utcnow
+from api.commerce_seed import category_id
+from api.config import Settings
 from api.content import scheduling
-from api.db import Domain
+from api.db import Database, Domain
 from api.inventory import service as inventory
 from api.outbox.models import ContentOutboxEvent
+from api.seed import seed_foundation
+from api.vendors.models import Vendor
 from api.web.render import format_money
 from api.web.storefront.theme import WHITE, contrast
 from tests.web.conftest import LiveServer
@@ -310,3 +315,23 @@ def test_the_region_picker_prices_the_store_in_the_regions_currency(http: httpx.
     assert "Oak Chair" in filtered and "Pine Table" not in filtered
     bad = http.get("/shop/nordic-oak/products", params={"min_price": "ten"})
     assert bad.status_code == 200 and "Enter a number" in bad.text
+
+
+def test_the_demo_stores_category_filter_finds_their_products(http: httpx.Client, database: Database,
+                                                               settings: Settings) -> None:
+    """The demo's catalog links its products to the categories of the content tree the filter offers: a store's
+    own category finds its products, and so does the parent above it."""
+    seed_foundation(database, settings, lambda _: None)
+    listing = http.get("/shop/brew-supply/products").text
+    offered = dict(re.findall(r'<option value="(cat_[a-z0-9_]+)"[^>]*>([^<]+)</option>', listing))
+    assert category_id("Coffee") in offered and category_id("Kitchen") in offered
+    with database.transaction(Domain.commerce) as session:
+        handles = set(session.scalars(select(Product.handle).join(Vendor, Vendor.id == Product.vendor_id)
+                                      .where(Vendor.slug == "brew-supply", Product.status == "published")))
+    assert handles
+    for chosen in (category_id("Coffee"), category_id("Kitchen")):
+        page = http.get("/shop/brew-supply/products", params={"category": chosen}).text
+        shown = set(re.findall(r'href="/shop/brew-supply/products/([a-z0-9-]+)"', page))
+        assert shown and shown <= handles, chosen
+    lighting = http.get("/shop/brew-supply/products", params={"category": category_id("Lighting")}).text
+    assert not re.findall(r'href="/shop/brew-supply/products/([a-z0-9-]+)"', lighting)

@@ -121,7 +121,7 @@ def test_a_vendor_from_registration_to_payout(
     region_and_shipping(database, vendor_id)
     page.goto("/vendor-portal")
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-    expect(page.locator("#data-as-of")).to_contain_text("being built")
+    expect(page.locator("#data-as-of")).to_contain_text("not ready")
     shot(page, "dashboard-empty")
 
     # 3. Branding and a home page, through the content services.

@@ -34,4 +34,5 @@ COLLECTION = Collection(
     update_schema=service.PostUpdate,
     update=service.update,
     delete=service.delete,
+    localized=("title", "content"),
 )

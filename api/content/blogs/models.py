@@ -7,12 +7,12 @@ from sqlalchemy import DateTime, ForeignKey, Index, String, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.content.common import Timestamps
+from api.content.common import Timestamps, Translated
 from api.db import ContentBase
 from api.ids import new_id
 
 
-class BlogPost(Timestamps, ContentBase):
+class BlogPost(Timestamps, Translated, ContentBase):
     __tablename__ = "blog_posts"
     __table_args__ = (
         Index("uq_blog_posts_tenant_slug", "tenant_id", "slug", unique=True,

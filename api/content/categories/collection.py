@@ -30,4 +30,5 @@ COLLECTION = Collection(
     update_schema=service.CategoryUpdate,
     update=service.update,
     delete=service.delete,
+    localized=("name", "description"),
 )

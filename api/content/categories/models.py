@@ -3,12 +3,12 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.content.common import Timestamps
+from api.content.common import Timestamps, Translated
 from api.db import ContentBase
 from api.ids import new_id
 
 
-class Category(Timestamps, ContentBase):
+class Category(Timestamps, Translated, ContentBase):
     """A platform-wide category tree; `parent_id` never forms a cycle (checked on every write)."""
 
     __tablename__ = "categories"

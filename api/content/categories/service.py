@@ -73,9 +73,10 @@ def _apply(session: Session, category: Category, data: dict[str, Any]) -> None:
         _set_parent(session, category, data["parent"])
 
 
-def create(session: Session, access: Access, body: CategoryCreate) -> Category:
+def create(session: Session, access: Access, body: CategoryCreate, *, id: str | None = None) -> Category:
+    """A new category; `id` names it (seeds give the ids the catalog's links use), else one is made."""
     access.require_admin("edit categories")
-    category = Category()
+    category = Category(id=id) if id else Category()
     _apply(session, category, body.model_dump())
     session.add(category)
     flush_unique(session, TAKEN)

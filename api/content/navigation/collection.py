@@ -33,4 +33,6 @@ COLLECTION = Collection(
     update_schema=service.MenuUpdate,
     update=service.update,
     delete=service.delete,
+    localized=("items",),
+    translate=service.translate,
 )

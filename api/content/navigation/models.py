@@ -6,12 +6,12 @@ from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.content.common import Timestamps
+from api.content.common import Timestamps, Translated
 from api.db import ContentBase
 from api.ids import new_id
 
 
-class NavigationMenu(Timestamps, ContentBase):
+class NavigationMenu(Timestamps, Translated, ContentBase):
     """One menu per location (`main`, `footer`) per tenant, or platform-wide when `tenant_id` is empty."""
 
     __tablename__ = "navigation_menus"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.content.access import Access
 from api.content.common import Input, PatchInput, RefId, SafeUrl, ensure_exist, flush_unique, iso
+from api.content.locales import store_translation
 from api.content.navigation.models import NavigationMenu
 from api.content.pages.models import Page
 from api.content.tenants.models import Tenant
@@ -82,6 +83,14 @@ def update(session: Session, access: Access, menu: NavigationMenu, body: MenuUpd
         menu.items = _items(session, menu.tenant_id, body.items)
     session.flush()
     return menu
+
+
+def translate(session: Session, menu: NavigationMenu, locale: str, values: dict[str, Any]) -> None:
+    """A locale's menu items (labels, and links if they differ): pages of the menu's tenant, as in every locale."""
+    items = values.get("items") or []
+    pages = [link["page"] for item in items for link in (item, *item.get("children", [])) if link.get("page")]
+    ensure_exist(session, Page, pages, "page", tenant_id=menu.tenant_id, tenant_scoped=True)
+    store_translation(session, menu, locale, values)
 
 
 def delete(session: Session, access: Access, menu: NavigationMenu) -> None:

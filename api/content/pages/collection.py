@@ -33,4 +33,7 @@ COLLECTION = Collection(
     update_schema=PageUpdate,
     update=service.update,
     delete=service.delete,
+    localized=("title", "blocks", "seoTitle", "seoDescription"),
+    translate=service.translate,
+    draft_of=lambda page: page.draft,
 )

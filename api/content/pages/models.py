@@ -8,7 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConst
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.content.common import Timestamps
+from api.content.common import Timestamps, Translated
 from api.db import ContentBase
 from api.ids import new_id
 
@@ -18,7 +18,7 @@ class PublishStatus(StrEnum):
     published = "published"
 
 
-class Page(Timestamps, ContentBase):
+class Page(Timestamps, Translated, ContentBase):
     """A page built from blocks. The columns hold the live (last published, or never yet published)
     content that reads and `where` filters see; editors' changes collect in `draft` until published."""
 

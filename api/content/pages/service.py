@@ -7,6 +7,8 @@ published and `publishedAt`, keeps the published content as a numbered version, 
 an editor reviews, then publishes), so nothing reaches the public without an explicit publish.
 Publishing with a future `publishAt` only schedules: the scheduler's tick (`publish_due`) publishes the draft
 at that time, through the same `publish`, so `page.published` (and the sync and webhooks) fire then.
+Other locales' values (`PATCH ?locale=de`) go to the draft's `locales` and become the live `translations` on
+publish, so a translation, too, reaches the public only when published; `draft=true` shows editors the draft.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 from api.clock import utcnow
 from api.content.access import SYSTEM, Access
 from api.content.common import ensure_exist, flush_unique, iso
+from api.content.locales import drop_nones, merged
 from api.content.media.models import Media
 from api.content.pages.models import Page, PageVersion, PublishStatus
 from api.content.pages.schemas import PageCreate, PageUpdate
@@ -54,28 +57,21 @@ def to_doc(page: Page, editable: bool = False) -> dict[str, Any]:
 
 
 def _live(page: Page) -> dict[str, Any]:
-    return {
+    live = {
         "title": page.title,
         "slug": page.slug,
         "blocks": page.blocks,
         "seoTitle": page.seo_title,
         "seoDescription": page.seo_description,
     }
+    return {**live, "locales": page.translations} if page.translations else live
 
 
 def _content(body: PageCreate | PageUpdate, *, partial: bool) -> dict[str, Any]:
     data = body.model_dump(by_alias=True, exclude_unset=partial, mode="json", exclude={"tenant"})
-    for block in data.get("blocks") or []:
-        _drop_nones(block)
+    if data.get("blocks"):
+        data["blocks"] = drop_nones(data["blocks"])
     return {key: data[key] for key in CONTENT_KEYS if key in data}
-
-
-def _drop_nones(node: dict[str, Any]) -> None:
-    for key in [k for k, v in node.items() if v is None]:
-        del node[key]
-    for value in node.values():
-        if isinstance(value, dict):
-            _drop_nones(value)
 
 
 def _check_references(session: Session, tenant_id: str | None, content: dict[str, Any]) -> None:
@@ -121,6 +117,15 @@ def update(session: Session, access: Access, page: Page, body: PageUpdate) -> Pa
     return page
 
 
+def translate(session: Session, page: Page, locale: str, values: dict[str, Any]) -> None:
+    """Another locale's values go to the draft too (`draft.locales`), and live with the next publish."""
+    _check_references(session, page.tenant_id, values)
+    locales = merged(page.draft.get("locales") or {}, locale, values)
+    draft = {key: value for key, value in page.draft.items() if key != "locales"}
+    page.draft = {**draft, "locales": locales} if locales else draft
+    session.flush()
+
+
 def publish(session: Session, access: Access, page: Page, publish_at: datetime | None = None) -> Page:
     """Make the draft live now, or (with a future `publish_at`) schedule it for then."""
     draft = page.draft
@@ -136,6 +141,7 @@ def publish(session: Session, access: Access, page: Page, publish_at: datetime |
     page.blocks = draft["blocks"]
     page.seo_title = draft.get("seoTitle")
     page.seo_description = draft.get("seoDescription")
+    page.translations = dict(draft.get("locales") or {})
     page.status = PublishStatus.published.value
     page.published_at = now
     last = session.scalar(select(func.max(PageVersion.version)).where(PageVersion.page_id == page.id)) or 0

@@ -37,4 +37,5 @@ COLLECTION = Collection(
     update_schema=service.ProductContentUpdate,
     update=service.update,
     delete=service.delete,
+    localized=("longDescription", "specifications", "seoTitle", "seoDescription"),
 )

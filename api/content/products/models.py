@@ -6,12 +6,12 @@ from sqlalchemy import ForeignKey, String, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.content.common import SyncColumns, Timestamps
+from api.content.common import SyncColumns, Timestamps, Translated
 from api.db import ContentBase
 from api.ids import new_id
 
 
-class ProductContent(SyncColumns, Timestamps, ContentBase):
+class ProductContent(SyncColumns, Timestamps, Translated, ContentBase):
     """Rich content for one commerce product (`product_id`), plus the metadata the sync copies over."""
 
     __tablename__ = "product_contents"

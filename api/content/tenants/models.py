@@ -46,6 +46,11 @@ class Tenant(SyncColumns, Timestamps, ContentBase):
     secondary_color: Mapped[str | None] = mapped_column(String(7))
     heading_font: Mapped[str | None] = mapped_column(String(40))
     domains: Mapped[list[str]] = mapped_column(ARRAY(String(253)), default=list, server_default=text("'{}'"))
+    # Localisation (`api.content.locales`): the locale of the content's primary values, and every locale
+    # its content may be written and read in (the default among them).
+    default_locale: Mapped[str] = mapped_column(String(12), default="en", server_default="en")
+    locales: Mapped[list[str]] = mapped_column(ARRAY(String(12)), default=lambda: ["en"],
+                                               server_default=text("'{en}'"))
 
 
 class TenantDomain(ContentBase):

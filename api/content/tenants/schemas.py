@@ -3,9 +3,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from api.content.common import Input, Name, PatchInput, RefId, ShortText, Slug
+from api.content.locales import LOCALES
 from api.content.tenants.models import TenantStatus
 
 # The heading fonts a storefront theme ships.
@@ -31,11 +32,21 @@ Hostname = Annotated[str, StringConstraints(max_length=253), AfterValidator(_hos
 
 def _unique(values: list[str]) -> list[str]:
     if len(set(values)) != len(values):
-        raise ValueError("domains must not repeat")
+        raise ValueError("values must not repeat")
     return values
 
 
 Domains = Annotated[list[Hostname], Field(max_length=10), AfterValidator(_unique)]
+
+
+def _known_locale(value: str) -> str:
+    if value not in LOCALES:
+        raise ValueError(f"'{value}' is not a locale of this platform ({', '.join(LOCALES)})")
+    return value
+
+
+Locale = Annotated[str, AfterValidator(_known_locale)]
+Locales = Annotated[list[Locale], Field(min_length=1, max_length=len(LOCALES)), AfterValidator(_unique)]
 
 
 class BrandingIn(Input):
@@ -52,6 +63,18 @@ class TenantCreate(Input):
     tagline: ShortText | None = None
     branding: BrandingIn = BrandingIn()
     domains: Domains = []
+    default_locale: Locale = "en"
+    locales: Locales | None = None
+
+    @model_validator(mode="after")
+    def _default_enabled(self) -> TenantCreate:
+        _check_locales(self.default_locale, self.locales or [self.default_locale])
+        return self
+
+
+def _check_locales(default: str, enabled: list[str]) -> None:
+    if default not in enabled:
+        raise ValueError("defaultLocale must be one of locales")
 
 
 class TenantUpdate(PatchInput):
@@ -64,3 +87,5 @@ class TenantUpdate(PatchInput):
     tagline: ShortText | None = None
     branding: BrandingIn | None = None
     domains: Domains | None = None
+    default_locale: Locale | None = None
+    locales: Locales | None = None

@@ -1,6 +1,8 @@
 """Tenants: created by platform admins; a vendor may change the branding, name, tagline and domains of
 its own tenant; status moves draft -> active <-> suspended (StateMachine, 409 otherwise). Every change
-writes `tenant.configured` to the content outbox."""
+writes `tenant.configured` to the content outbox. `defaultLocale` and `locales` (`api.content.locales`) say which
+locales the tenant's content is written in; the default must be enabled. Changing the default relabels the
+primary values (they are then read as the new default locale's); no translation moves."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from api.content.common import ensure_exist, flush_unique, iso
 from api.content.media.models import Media
 from api.content.tenants.models import TENANT_STATES, Tenant, TenantStatus
 from api.content.tenants.schemas import BrandingIn, TenantCreate, TenantUpdate
-from api.errors import Forbidden
+from api.errors import FieldError, Forbidden, ValidationFailed
 from api.outbox.models import ContentOutboxEvent
 from api.outbox.service import record
 
@@ -37,6 +39,8 @@ def to_doc(tenant: Tenant, editable: bool = False) -> dict[str, Any]:
             "headingFont": tenant.heading_font,
         },
         "domains": list(tenant.domains),
+        "defaultLocale": tenant.default_locale,
+        "locales": list(tenant.locales),
         "createdAt": iso(tenant.created_at),
         "updatedAt": iso(tenant.updated_at),
     }
@@ -64,6 +68,8 @@ def create(session: Session, access: Access, body: TenantCreate) -> Tenant:
         vendor_id=body.vendor_id,
         tagline=body.tagline,
         domains=body.domains,
+        default_locale=body.default_locale,
+        locales=body.locales or [body.default_locale],
         status=TenantStatus.draft.value,
     )
     session.add(tenant)
@@ -79,9 +85,12 @@ def update(session: Session, access: Access, tenant: Tenant, body: TenantUpdate)
         raise Forbidden("Only platform admins can change a tenant's slug, vendor or status.")
     if body.status is not None and body.status.value != tenant.status:
         tenant.status = TENANT_STATES.transition(tenant.status, body.status).value
-    for name in ("name", "slug", "vendor_id", "tagline", "domains"):
+    for name in ("name", "slug", "vendor_id", "tagline", "domains", "default_locale", "locales"):
         if name in changes:
             setattr(tenant, name, changes[name])
+    if tenant.default_locale not in tenant.locales:
+        raise ValidationFailed("defaultLocale must be one of locales.",
+                               errors=[FieldError(field="defaultLocale", message="not one of locales")])
     if body.branding is not None:
         _apply_branding(session, tenant, body.branding)
     flush_unique(session, "A tenant with this slug, vendor or domain already exists.")

@@ -14,14 +14,15 @@ from api.auth.scopes import Scope
 from api.companies import service as companies
 from api.companies.models import Company, CompanyRole, CompanyStatus
 from api.errors import Conflict, NotFound
+from api.web.auth import require_page_scope
 from api.web.render import render
 from api.web.router import page_router
-from api.web.vendor_portal.common import major, scoped_page_actor
+from api.web.vendor_portal.common import major
 
 ROOT = "/company-portal"
 router = page_router(ROOT)
 
-Customer = Annotated[Actor, Depends(scoped_page_actor(Scope.customer))]
+Customer = Annotated[Actor, Depends(require_page_scope(Scope.customer))]
 
 STATUS_TEXT = {
     CompanyStatus.pending_approval: "Your company is waiting for review by the platform team. Once approved, your "

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import money
+from api.analytics import readiness
 from api.analytics import service as analytics
 from api.auth import service as auth_service
 from api.auth.actor import Actor
@@ -143,7 +144,7 @@ def _spend(session: Session, company_id: str, currency: str) -> dict[str, Any] |
 
 
 @router.get(ROOT)
-def dashboard(request: Request, actor: Customer, session: CommerceSession) -> Response:
+def dashboard(request: Request, actor: Customer, session: CommerceSession, settings: AppSettings) -> Response:
     if actor.company_id is None:
         return redirect(request, f"{ROOT}/register", "Register your company to use the company portal.", "info")
     company = company_of(session, actor)
@@ -163,7 +164,8 @@ def dashboard(request: Request, actor: Customer, session: CommerceSession) -> Re
         "team_count": len(companies.list_employees(session, actor)),
         "approval_count": session.scalar(select(func.count()).select_from(pending_approvals.subquery())) or 0,
         "credit_used": used, "credit_available": company.credit_limit - used,
-        "spend": _spend(session, company.id, company.currency_code), "built_at": analytics.marts_built_at(session),
+        "spend": _spend(session, company.id, company.currency_code),
+        "marts": readiness.marts_ready(session, settings.data_dir),
     })
 
 

@@ -33,7 +33,7 @@ from api.commissions.schemas import RuleIn
 from api.companies import routes as company_routes
 from api.companies.models import CompanyStatus
 from api.companies.schemas import CompanyAdminUpdate
-from api.deps import AppSettings, CommerceSession, ContentSession
+from api.deps import AppSettings, CommerceSession
 from api.errors import AppError, NotFound, ServiceUnavailable
 from api.orders import service as orders
 from api.quotes import routes as quote_routes
@@ -52,6 +52,7 @@ from api.web.components import Pager
 from api.web.forms import FieldErrors, app_error_fields, fields, validate
 from api.web.render import redirect, render
 from api.web.router import page_router
+from api.web.stores import PageContentSession
 from api.webhooks import routes as webhook_routes
 from api.webhooks.models import DeliveryStatus
 from api.webhooks.schemas import ReplayDeadIn, SubscriptionIn, SubscriptionPatch
@@ -115,7 +116,7 @@ def dagster_url(settings: AppSettings, run_id: str | None) -> str | None:
 
 @router.get("/console")
 def home(
-    request: Request, actor: AdminReader, session: CommerceSession, content: ContentSession, settings: AppSettings,
+    request: Request, actor: AdminReader, session: CommerceSession, content: PageContentSession, settings: AppSettings,
     run: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     newest = vendor_routes.list_vendors(session, actor, status=VendorStatus.pending, q=None, limit=5, offset=0)
@@ -415,7 +416,7 @@ def rule_create(request: Request, form: Form, actor: AdminWriter, session: Comme
 
 @router.get("/console/sync")
 def sync_page(
-    request: Request, actor: AdminReader, session: CommerceSession, content: ContentSession, settings: AppSettings,
+    request: Request, actor: AdminReader, session: CommerceSession, content: PageContentSession, settings: AppSettings,
     run: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
     return render(request, "console/sync.html", {

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy import text
+from sqlalchemy import Executable, text
 from sqlalchemy.orm import Session
 
 from api.analytics import service as analytics
@@ -25,6 +25,7 @@ from api.commission_runs import service as runs
 from api.commission_runs.models import RunStatus
 from api.commission_runs.schemas import ReopenIn
 from api.commissions import service as commissions
+from api.commissions.models import CommissionLine
 from api.commissions.schemas import CommissionLineOut
 from api.db import Database, Domain
 from api.deps import AppSettings, CommerceSession, get_database
@@ -68,10 +69,12 @@ def csv_rows(header: Sequence[str], rows: Iterator[Sequence[Any]]) -> Iterator[s
     yield buffer.getvalue()
 
 
-def streamed_query(database: Database, sql: str, params: dict[str, Any]) -> Iterator[Sequence[Any]]:
-    """Rows of `sql` through a server-side cursor, a thousand at a time: memory stays flat however many."""
+def streamed_query(database: Database, sql: str | Executable, params: dict[str, Any]) -> Iterator[Sequence[Any]]:
+    """Rows of `sql` (plain rows, never ORM objects) through a server-side cursor of its own, a thousand at a
+    time: memory stays flat however many. Its connection is taken when the body starts, after the page's own."""
+    statement = text(sql) if isinstance(sql, str) else sql
     with database.transaction(Domain.commerce) as reader:
-        yield from reader.execute(text(sql).execution_options(stream_results=True, yield_per=1000), params)
+        yield from reader.execute(statement.execution_options(stream_results=True, yield_per=1000), params)
 
 
 def require_mart(session: Session, table: str) -> None:
@@ -181,13 +184,9 @@ def run_lines_csv(
 ) -> StreamingResponse:
     statement = runs.run_lines(runs.get_run(session, run_id), vendor_id=vendor_id, currency=currency)
     header = list(CommissionLineOut.model_fields)
-
-    def rows() -> Iterator[list[Any]]:
-        with database.transaction(Domain.commerce) as reader:
-            for line in reader.scalars(statement.execution_options(yield_per=1000)):
-                yield [getattr(line, name) for name in header]
-
-    return csv_response(f"commission-run-{run_id}-lines.csv", csv_rows(header, rows()))
+    columns = statement.with_only_columns(*(CommissionLine.__table__.c[name] for name in header))
+    return csv_response(f"commission-run-{run_id}-lines.csv",
+                        csv_rows(header, streamed_query(database, columns, {})))
 
 
 @router.get("/console/finance/orders/{order_id}")
@@ -325,6 +324,15 @@ def payout_list(
         "payouts": result.items, "pager": pager, "status": status.value if status else "",
         "statuses": choices(PayoutStatus, "Any status"), "vendor_id": vendor_id or "",
         "names": vendor_names(session, [p.vendor_id for p in result.items]),
+    })
+
+
+@router.get("/console/finance/payouts/{payout_id}")
+def payout_detail(request: Request, payout_id: str, actor: FinanceReader, session: CommerceSession) -> Response:
+    """What makes up a payout: its commission lines, order lines, rule versions and refunds (the lineage API)."""
+    found = payout_routes.payout_lineage(payout_id, session, actor)
+    return render(request, "finance/payout.html", {
+        "lineage": found, "names": vendor_names(session, [found.vendor_id] if found.vendor_id else []),
     })
 
 

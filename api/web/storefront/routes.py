@@ -4,10 +4,9 @@ cart, order, volume-pricing and content services the API calls, and render."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
@@ -16,18 +15,21 @@ from sqlalchemy.orm import Session
 from api import money
 from api.auth.actor import ANONYMOUS, Actor
 from api.auth.models import Role
-from api.cache import VersionedCache, read_cache
 from api.carts import service as carts
 from api.carts.models import Cart
 from api.carts.schemas import CartIn, CartUpdate, LineItemIn, LineItemUpdate
 from api.catalog import service as catalog
 from api.catalog.schemas import ProductSort, StoreProductOut
 from api.companies.models import CompanyApproval
+from api.content.blogs.collection import COLLECTION as POSTS
+from api.content.locales import LOCALE_NAMES
+from api.content.pages.collection import COLLECTION as PAGES
+from api.content.products.collection import COLLECTION as PRODUCT_CONTENT
 from api.content.richtext import render_html
 from api.content.tenants.models import Tenant
 from api.customers.schemas import AddressIn
 from api.db import Domain
-from api.deps import AppSettings, CommerceSession, ContentSession
+from api.deps import AppSettings, CommerceSession
 from api.errors import AppError, NotFound, ValidationFailed
 from api.inventory.service import OutOfStock
 from api.orders import service as orders
@@ -38,10 +40,12 @@ from api.volume_pricing import service as volume_pricing
 from api.web.auth import Form, PageActor
 from api.web.components import Pager
 from api.web.forms import FieldErrors, app_error_fields, fields, validate
+from api.web.reads import kept_read
 from api.web.render import redirect, render, safe_html, set_flash
 from api.web.router import page_router
 from api.web.storefront import shop as shops
-from api.web.storefront.shop import CART_COOKIE, ORDERS_COOKIE, REGION_COOKIE, CurrentShop, Shop
+from api.web.storefront.shop import CART_COOKIE, LOCALE_COOKIE, ORDERS_COOKIE, REGION_COOKIE, CurrentShop, Shop
+from api.web.stores import PageContentSession
 
 router = page_router("/shop", "/robots.txt", "/sitemap.xml")
 
@@ -53,24 +57,6 @@ SORTS: list[tuple[str, str]] = [
 ]
 Page = Annotated[int, Query(ge=1, le=10_000)]
 COOKIE_YEAR = 365 * 24 * 3600
-
-
-_views: VersionedCache[Any] = VersionedCache(max_entries=1024)
-T = TypeVar("T")
-
-
-def _catalog_read(request: Request, key: str, build: Callable[[], T]) -> T:
-    """A catalog read for pages, kept while the commerce store has not changed (as the catalog API's cache;
-    an unknown version: read every time)."""
-    version = read_cache(request).version(Domain.commerce)
-    if version is not None:
-        cached: T | None = _views.get(key, version)
-        if cached is not None:
-            return cached
-    value = build()
-    if version is not None:
-        _views.put(key, version, value)
-    return value
 
 
 def _cookie(request: Request, response: Response, name: str, value: str, max_age: int = COOKIE_YEAR) -> None:
@@ -139,7 +125,7 @@ def _blocks(request: Request, shop_or_none: Shop | None, content: Session, comme
                 return [catalog.store_view(p, currency) for p in rows]
 
             key = f"grid|{block.get('productIds')}|{block.get('categoryId')}|{tenant_vendor_id}|{currency}"
-            item["cards"] = _product_cards(shop_or_none, _catalog_read(request, key, grid))
+            item["cards"] = _product_cards(shop_or_none, kept_read(request, key, grid, Domain.commerce))
         out.append(item)
     return out
 
@@ -148,7 +134,7 @@ def _blocks(request: Request, shop_or_none: Shop | None, content: Session, comme
 
 
 @router.get("/")
-def landing(request: Request, content: ContentSession, commerce: CommerceSession, actor: PageActor) -> Response:
+def landing(request: Request, content: PageContentSession, commerce: CommerceSession, actor: PageActor) -> Response:
     tenants = shops.active_tenants(content)
     logos = shops.media_by_id(content, {t.logo_id for t in tenants if t.logo_id})
     try:
@@ -183,7 +169,7 @@ def _robots_body(store: str, sitemap: str) -> str:
 
 
 @router.get("/sitemap.xml")
-def sitemap_index(request: Request, content: ContentSession) -> Response:
+def sitemap_index(request: Request, content: PageContentSession) -> Response:
     base = request.app.state.settings.public_base_url.rstrip("/")
     urls = [f"{base}/shop/{t.slug}/sitemap.xml" for t in shops.active_tenants(content)]
     body = render(request, "storefront/sitemap_index.xml", {"sitemaps": urls}).body
@@ -194,9 +180,9 @@ def sitemap_index(request: Request, content: ContentSession) -> Response:
 
 
 @router.get("/shop/{slug}")
-def home(request: Request, shop: CurrentShop, content: ContentSession, commerce: CommerceSession) -> Response:
+def home(request: Request, shop: CurrentShop, content: PageContentSession, commerce: CommerceSession) -> Response:
     try:
-        page = shops.published_page(content, shop.tenant.id, "home")
+        page = shop.localized(shops.published_page(content, shop.tenant.id, "home"), PAGES.localized)
     except NotFound:
         page = None
     blocks = _blocks(request, shop, content, commerce, page.blocks if page else [], shop.region.currency_code,
@@ -224,7 +210,8 @@ def shop_robots(shop: CurrentShop) -> Response:
 
 
 @router.get("/shop/{slug}/sitemap.xml")
-def shop_sitemap(request: Request, shop: CurrentShop, content: ContentSession, commerce: CommerceSession) -> Response:
+def shop_sitemap(request: Request, shop: CurrentShop, content: PageContentSession,
+                 commerce: CommerceSession) -> Response:
     products, _ = catalog.search_products(commerce, catalog.store_visible(), vendor_id=shop.tenant.vendor_id,
                                           limit=5000, offset=0)
     posts, _ = shops.published_posts(content, shop.tenant.id, limit=5000, offset=0)
@@ -257,11 +244,24 @@ def choose_region(request: Request, shop: CurrentShop, form: Form, commerce: Com
     return response
 
 
+@router.post("/shop/{slug}/locale")
+def choose_locale(request: Request, shop: CurrentShop, form: Form) -> Response:
+    """The locale switcher: the store's content in another of its locales, kept in a cookie."""
+    values = fields(form, "locale", "back")
+    back = values["back"]
+    target = back if back.startswith(shop.base + "/") or back == shop.url() else shop.url()
+    if values["locale"] not in shop.locale_settings.enabled:
+        return redirect(request, target, "Choose one of the listed languages.", "error")
+    response = redirect(request, target, f"Showing {LOCALE_NAMES.get(values['locale'], values['locale'])}.")
+    _cookie(request, response, LOCALE_COOKIE, values["locale"])
+    return response
+
+
 @router.get("/shop/{slug}/products")
 def products(
     request: Request,
     shop: CurrentShop,
-    content: ContentSession,
+    content: PageContentSession,
     commerce: CommerceSession,
     q: Annotated[str | None, Query(max_length=200)] = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
@@ -276,21 +276,23 @@ def products(
     price_max = _minor_units(max_price, currency, "max_price", errors)
     chosen_sort: ProductSort = sort if sort in dict(SORTS) else "-created_at"  # type: ignore[assignment]
     search = (q or "").strip() or None
+    tree = shops.category_tree(content, shop.locale)
 
     def listing() -> tuple[list[StoreProductOut], int]:
         rows, total = catalog.search_products(
             commerce, catalog.store_visible(), q=search, vendor_id=shop.tenant.vendor_id,
-            category_id=category or None, currency=currency, price_min=price_min, price_max=price_max,
+            category_id=shops.with_descendants(tree, category) if category else None, currency=currency,
+            price_min=price_min, price_max=price_max,
             sort=chosen_sort, limit=PRODUCTS_PER_PAGE, offset=(page - 1) * PRODUCTS_PER_PAGE,
         )
         return [catalog.store_view(p, currency) for p in rows], total
 
     key = f"list|{shop.tenant.vendor_id}|{search}|{category}|{currency}|{price_min}|{price_max}|{chosen_sort}|{page}"
-    views, total = _catalog_read(request, key, listing)
+    # A category filter also follows the content store's tree (a category and the ones under it).
+    views, total = kept_read(request, key, listing, Domain.commerce, *([Domain.content] if category else []))
     query = {"q": q, "category": category, "min_price": min_price, "max_price": max_price,
              "sort": None if chosen_sort == "-created_at" else chosen_sort}
     pager = Pager.of(page, PRODUCTS_PER_PAGE, total, shop.url("products"), query)
-    tree = shops.category_tree(content)
     return render(request, "storefront/products.html", {
         "cards": _product_cards(shop, views),
         "total": total,
@@ -319,7 +321,7 @@ def _minor_units(value: str | None, currency: str, name: str, errors: FieldError
 
 
 @router.get("/shop/{slug}/products/{handle}")
-def product(request: Request, handle: str, shop: CurrentShop, content: ContentSession,
+def product(request: Request, handle: str, shop: CurrentShop, content: PageContentSession,
             commerce: CommerceSession) -> Response:
     found = catalog.get_store_product(commerce, handle)
     if found.vendor_id != shop.tenant.vendor_id:
@@ -327,7 +329,7 @@ def product(request: Request, handle: str, shop: CurrentShop, content: ContentSe
     currency = shop.region.currency_code
     view = catalog.store_view(found, currency)
     tiers = volume_pricing.store_view(commerce, found, currency)
-    info = shops.product_content(content, found.id)
+    info = shop.localized(shops.product_content(content, found.id), PRODUCT_CONTENT.localized)
     images = shops.media_by_id(content, set(info.images)) if info else {}
     gallery = [
         {"src": shops.media_url(m.id, "card"), "large": shops.media_url(m.id, "original"),
@@ -550,17 +552,18 @@ def confirmation(request: Request, order_id: str, shop: CurrentShop, commerce: C
 
 
 @router.get("/shop/{slug}/blog")
-def blog(request: Request, shop: CurrentShop, content: ContentSession, page: Page = 1) -> Response:
+def blog(request: Request, shop: CurrentShop, content: PageContentSession, page: Page = 1) -> Response:
     posts, total = shops.published_posts(content, shop.tenant.id, POSTS_PER_PAGE, (page - 1) * POSTS_PER_PAGE)
     return render(request, "storefront/blog.html", {
-        "posts": posts, "pager": Pager.of(page, POSTS_PER_PAGE, total, shop.url("blog")),
+        "posts": [shop.localized(p, POSTS.localized) for p in posts],
+        "pager": Pager.of(page, POSTS_PER_PAGE, total, shop.url("blog")),
         "canonical": shop.canonical("blog") + (f"?page={page}" if page > 1 else ""),
     })
 
 
 @router.get("/shop/{slug}/blog/{post_slug}")
-def post(request: Request, post_slug: str, shop: CurrentShop, content: ContentSession) -> Response:
-    found = shops.published_post(content, shop.tenant.id, post_slug)
+def post(request: Request, post_slug: str, shop: CurrentShop, content: PageContentSession) -> Response:
+    found = shop.localized(shops.published_post(content, shop.tenant.id, post_slug), POSTS.localized)
     return render(request, "storefront/post.html", {
         "post": found, "html": safe_html(render_html(found.content)),
         "canonical": shop.canonical(f"blog/{found.slug}"),
@@ -568,11 +571,11 @@ def post(request: Request, post_slug: str, shop: CurrentShop, content: ContentSe
 
 
 @router.get("/shop/{slug}/{page_slug}")
-def content_page(request: Request, page_slug: str, shop: CurrentShop, content: ContentSession,
+def content_page(request: Request, page_slug: str, shop: CurrentShop, content: PageContentSession,
                  commerce: CommerceSession) -> Response:
     if page_slug == "home":
         return RedirectResponse(shop.url(), status_code=308)
-    page = shops.published_page(content, shop.tenant.id, page_slug)
+    page = shop.localized(shops.published_page(content, shop.tenant.id, page_slug), PAGES.localized)
     blocks = _blocks(request, shop, content, commerce, page.blocks, shop.region.currency_code, shop.tenant.vendor_id)
     return render(request, "storefront/page.html", {
         "page": page, "blocks": blocks, "canonical": shop.canonical(page.slug), "is_home": False,

@@ -3,7 +3,11 @@ menus, the shopper's region and cart, and the content reads a shopper may see.
 
 Every content read goes through the collection's own `readable` rule with the public access (no actor), so a
 shopper sees exactly what the content API shows anonymous readers: published documents of active tenants.
-A vendor or admin browsing a store sees it as shoppers do (drafts never show on the storefront)."""
+A vendor or admin browsing a store sees it as shoppers do (drafts never show on the storefront).
+
+Content shows in the shopper's locale (`choose_locale`: `?locale=`, the locale cookie the switcher sets, then
+Accept-Language, among the tenant's enabled locales; else the tenant's default), each missing translation falling
+back to the tenant's default locale, as the content API's `locale` parameter does (`api.content.locales`)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from pydantic.alias_generators import to_snake
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -20,13 +25,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth.actor import ANONYMOUS, Actor
-from api.cache import VersionedCache, read_cache
 from api.carts import service as carts
 from api.carts.models import Cart, CartStatus
 from api.content.access import Access
 from api.content.blogs.collection import COLLECTION as POSTS
 from api.content.blogs.models import BlogPost
+from api.content.categories.collection import COLLECTION as CATEGORIES
 from api.content.categories.models import Category
+from api.content.locales import LOCALE_NAMES, PLATFORM, LocaleQuery, TenantLocales, value_in
 from api.content.media import service as media_service
 from api.content.media.collection import COLLECTION as MEDIA
 from api.content.media.models import Media
@@ -39,17 +45,20 @@ from api.content.products.models import ProductContent
 from api.content.tenants.collection import COLLECTION as TENANTS
 from api.content.tenants.models import Tenant
 from api.db import Database, Domain
-from api.deps import CommerceSession, ContentSession
+from api.deps import CommerceSession
 from api.errors import NotFound
 from api.regions import service as regions
 from api.regions.models import Region
 from api.web.auth import PageActor
+from api.web.reads import kept_read
 from api.web.storefront.theme import Theme, theme_for
+from api.web.stores import PageContentSession
 
 PUBLIC = Access(actor=ANONYMOUS)
 CART_COOKIE = "mp_cart"
 REGION_COOKIE = "mp_region"
 ORDERS_COOKIE = "mp_orders"
+LOCALE_COOKIE = "mp_locale"
 
 
 # ---- content reads (the public's view) -----------------------------------------------------------------
@@ -100,10 +109,10 @@ def published_post(session: Session, tenant_id: str, slug: str) -> BlogPost:
     return post
 
 
-def menus(session: Session, tenant_id: str | None) -> dict[str, list[dict[str, Any]]]:
+def menus(session: Session, tenant_id: str | None) -> dict[str, NavigationMenu]:
     scope = NavigationMenu.tenant_id.is_(None) if tenant_id is None else NavigationMenu.tenant_id == tenant_id
     rows = session.scalars(select(NavigationMenu).where(scope, MENUS.readable(PUBLIC)))
-    return {menu.location: list(menu.items) for menu in rows}
+    return {menu.location: menu for menu in rows}
 
 
 def page_slugs(session: Session, page_ids: set[str]) -> dict[str, str]:
@@ -131,9 +140,11 @@ def product_content(session: Session, product_id: str) -> ProductContent | None:
     )
 
 
-def category_tree(session: Session) -> list[tuple[Category, int]]:
-    """Every category with its depth, parents before their children, by name."""
-    rows = list(session.scalars(select(Category).order_by(Category.name)))
+def category_tree(session: Session, locale: str | None = None) -> list[tuple[Category, int]]:
+    """Every category with its depth, parents before their children, by name (in `locale`, when given)."""
+    rows: list[Any] = [localized(row, CATEGORIES.localized, locale, PLATFORM)
+                       for row in session.scalars(select(Category))]
+    rows.sort(key=lambda row: (row.name.casefold(), row.id))
     children: dict[str | None, list[Category]] = {}
     for row in rows:
         children.setdefault(row.parent_id, []).append(row)
@@ -147,6 +158,73 @@ def category_tree(session: Session) -> list[tuple[Category, int]]:
 
     walk(None, 0)
     return out
+
+
+def with_descendants(tree: list[tuple[Any, int]], category_id: str) -> list[str]:
+    """`category_id` and every category under it (the tree lists parents before their children): choosing
+    "Office" finds the products filed under "Furniture"."""
+    ids = [category_id]
+    for category, _ in tree:
+        if category.parent_id in ids:
+            ids.append(category.id)
+    return ids
+
+
+# ---- the shopper's locale --------------------------------------------------------------------------------
+
+
+class Localized:
+    """A content row read in one locale: its localised attributes from its translations (falling back to the
+    default locale's), every other attribute from the row itself. The row is never changed."""
+
+    def __init__(self, row: Any, keys: tuple[str, ...], locale: str, locales: TenantLocales) -> None:
+        query = LocaleQuery(locale=locale)
+        translations = getattr(row, "translations", None) or {}
+        self._row = row
+        self._values = {to_snake(key): value_in(key, getattr(row, to_snake(key)), translations, locales, query)
+                        for key in keys}
+
+    def __getattr__(self, name: str) -> Any:
+        values = self.__dict__["_values"]
+        return values[name] if name in values else getattr(self.__dict__["_row"], name)
+
+
+def localized(row: Any, keys: tuple[str, ...], locale: str | None, locales: TenantLocales) -> Any:
+    """`row` as read in `locale` (the row itself for the default locale)."""
+    if row is None or locale is None or locale == locales.default or not keys:
+        return row
+    return Localized(row, keys, locale, locales)
+
+
+def locales_of(tenant: Tenant) -> TenantLocales:
+    return TenantLocales(tenant.default_locale, tuple(tenant.locales))
+
+
+def _accepted(header: str) -> list[str]:
+    """The primary language tags of an Accept-Language header, most wanted first."""
+    weighted: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        if tag and quality > 0:
+            weighted.append((-quality, index, tag.split("-")[0].strip().lower()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def choose_locale(request: Request, locales: TenantLocales) -> str:
+    """`?locale=`, then the switcher's cookie, then Accept-Language, among the enabled locales; else the default."""
+    for wanted in (request.query_params.get("locale"), request.cookies.get(LOCALE_COOKIE)):
+        if wanted in locales.enabled:
+            return wanted
+    for wanted in _accepted(request.headers.get("accept-language", "")):
+        if wanted in locales.enabled:
+            return wanted
+    return locales.default
 
 
 # ---- the tenant of a request's host ----------------------------------------------------------------------
@@ -243,6 +321,21 @@ class Shop:
     main_menu: list[dict[str, Any]] = field(default_factory=list)
     footer_menu: list[dict[str, Any]] = field(default_factory=list)
     cart_count: int = 0
+    locale: str = "en"
+    locale_settings: TenantLocales = PLATFORM
+
+    def localized(self, row: Any, keys: tuple[str, ...]) -> Any:
+        """A content row of this store in the shopper's locale."""
+        return localized(row, keys, self.locale, self.locale_settings)
+
+    @property
+    def locale_choices(self) -> list[tuple[str, str]]:
+        """The switcher's options: each enabled locale with its name in that language."""
+        return [(code, LOCALE_NAMES.get(code, code)) for code in self.locale_settings.enabled]
+
+    def locale_url(self, path: str, locale: str) -> str:
+        """This page in another locale (`hreflang` links)."""
+        return f"{self.origin}{path}?locale={locale}"
 
     def url(self, path: str = "") -> str:
         """A link inside this store: `url("products")` -> /shop/acme/products (or /products on its domain)."""
@@ -315,37 +408,31 @@ class StoreLayout:
     logo: Media | None
     tenants: list[Tenant]
     regions: list[Region]
-    menus: dict[str, list[dict[str, Any]]]
+    menus: dict[str, NavigationMenu]
     page_slugs: dict[str, str]
 
 
-_layouts: VersionedCache[StoreLayout] = VersionedCache(max_entries=1000)
-
-
 def store_layout(request: Request, content: Session, commerce: Session, slug: str) -> StoreLayout:
-    """The store's layout, kept while neither store has changed (versions pushed by PostgreSQL; unknown
-    versions: read every time)."""
-    cache = read_cache(request)
-    versions = (cache.version(Domain.content), cache.version(Domain.commerce))
-    version = None if None in versions else f"{versions[0]}|{versions[1]}"
-    cached = _layouts.get(slug, version) if version is not None else None
-    if cached is not None:
-        return cached
-    tenant = active_tenant(content, slug)
-    found = menus(content, tenant.id)
-    page_ids = {link["page"] for items in found.values() for item in items
-                for link in (item, *item.get("children", [])) if link.get("page")}
-    layout = StoreLayout(
-        tenant=tenant,
-        logo=media_by_id(content, {tenant.logo_id}).get(tenant.logo_id) if tenant.logo_id else None,
-        tenants=active_tenants(content),
-        regions=regions.list_regions(commerce),
-        menus=found,
-        page_slugs=page_slugs(content, page_ids),
-    )
-    if version is not None:
-        _layouts.put(slug, version, layout)
-    return layout
+    """The store's layout, kept while neither store has changed."""
+
+    def build() -> StoreLayout:
+        tenant = active_tenant(content, slug)
+        found = menus(content, tenant.id)
+        every_items = [menu.items for menu in found.values()] + [
+            values["items"] for menu in found.values() for values in (menu.translations or {}).values()
+            if isinstance(values.get("items"), list)]
+        page_ids = {link["page"] for items in every_items for item in items
+                    for link in (item, *item.get("children", [])) if link.get("page")}
+        return StoreLayout(
+            tenant=tenant,
+            logo=media_by_id(content, {tenant.logo_id}).get(tenant.logo_id) if tenant.logo_id else None,
+            tenants=active_tenants(content),
+            regions=regions.list_regions(commerce),
+            menus=found,
+            page_slugs=page_slugs(content, page_ids),
+        )
+
+    return kept_read(request, f"layout|{slug}", build, Domain.content, Domain.commerce)
 
 
 def build_shop(
@@ -369,16 +456,20 @@ def build_shop(
         regions=layout.regions,
         region=choose_region(request, layout.regions),
         cart_count=sum(i.quantity for i in cart.items) if cart else 0,
+        locale_settings=locales_of(tenant),
     )
-    shop.main_menu = _menu_items(shop, layout.menus.get("main", []), layout.page_slugs)
-    shop.footer_menu = _menu_items(shop, layout.menus.get("footer", []), layout.page_slugs)
+    shop.locale = choose_locale(request, shop.locale_settings)
+    for location in ("main", "footer"):
+        menu = shop.localized(layout.menus.get(location), MENUS.localized)
+        items = _menu_items(shop, list(menu.items) if menu is not None else [], layout.page_slugs)
+        setattr(shop, f"{location}_menu", items)
     request.state.layout = {"shop": shop}
     request.state.error_template = "storefront/error.html"
     return shop
 
 
 def current_shop(
-    request: Request, slug: str, content: ContentSession, commerce: CommerceSession, actor: PageActor
+    request: Request, slug: str, content: PageContentSession, commerce: CommerceSession, actor: PageActor
 ) -> Shop:
     return build_shop(request, slug, content, commerce, actor)
 

@@ -3,7 +3,6 @@ the read-only rule for vendors that are not (or no longer) approved."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
@@ -13,8 +12,6 @@ from fastapi.responses import HTMLResponse
 from api import money
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
-from api.db import set_tenant_scope
-from api.deps import CommerceSession, ContentSession, tenant_scope
 from api.errors import Conflict
 from api.vendor_portal import scope
 from api.vendors import service as vendors
@@ -27,24 +24,8 @@ ROOT = "/vendor-portal"
 router = page_router(ROOT)
 
 
-def scoped_page_actor(*scopes: Scope) -> Callable[..., Actor]:
-    """`require_page_scope(*scopes)`, then both stores' transactions narrowed to the actor's tenant (a vendor's
-    or a company's rows), as `api.deps.current_actor` does for the API: row-level security backs up the
-    services' own filters on these pages too."""
-    required = require_page_scope(*scopes)
-
-    def dependency(request: Request, actor: Actor = Depends(required), *, session: CommerceSession,
-                   content: ContentSession) -> Actor:
-        narrowed = tenant_scope(actor)
-        set_tenant_scope(session, narrowed)
-        set_tenant_scope(content, narrowed)
-        return actor
-
-    return dependency
-
-
-VendorUser = Annotated[Actor, Depends(scoped_page_actor(Scope.vendor_read))]
-VendorEditor = Annotated[Actor, Depends(scoped_page_actor(Scope.vendor_read, Scope.vendor_write))]
+VendorUser = Annotated[Actor, Depends(require_page_scope(Scope.vendor_read))]
+VendorEditor = Annotated[Actor, Depends(require_page_scope(Scope.vendor_read, Scope.vendor_write))]
 
 STATUS_TEXT = {
     VendorStatus.pending: "Your application is waiting for review by the platform team. You can look around; "

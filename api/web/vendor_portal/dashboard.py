@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 
+from api.analytics import readiness
 from api.analytics import service as analytics
 from api.analytics.schemas import StatsTotals, VendorStatsOut
 from api.auth import service as auth_service
@@ -147,7 +148,7 @@ def dashboard(request: Request, actor: VendorUser, session: CommerceSession, set
         "counts": counts,
         "available": balances.balance(session, vendor.id, currency).available,
         "earned": earned,
-        "built_at": analytics.marts_built_at(session),
+        "marts": readiness.marts_ready(session, settings.data_dir),
         "charts": _charts(stats, currency, start, end) if stats is not None else None,
         "minimum_payout": settings.payout_minimum_amount,
     }

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import Response
 
-from api.deps import AppSettings, CommerceSession, ContentSession
+from api.deps import AppSettings, CommerceSession
 from api.errors import AppError
 from api.orders import service as orders
 from api.orders.models import VendorOrderStatus
@@ -20,6 +20,7 @@ from api.web.auth import Form
 from api.web.components import Pager
 from api.web.forms import app_error_fields, fields, validate
 from api.web.render import redirect
+from api.web.stores import PageContentSession
 from api.web.vendor_portal.common import (
     ROOT,
     VendorEditor,
@@ -56,7 +57,7 @@ def order_list(
     })
 
 
-def _order_page(request: Request, actor: VendorUser, session: CommerceSession, content: ContentSession,
+def _order_page(request: Request, actor: VendorUser, session: CommerceSession, content: PageContentSession,
                 vendor_order_id: str, errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
                 status_code: int = 200) -> Response:
     vendor = vendor_of(session, actor)
@@ -70,13 +71,13 @@ def _order_page(request: Request, actor: VendorUser, session: CommerceSession, c
 
 @router.get(f"{ROOT}/orders/{{vendor_order_id}}")
 def order_detail(request: Request, vendor_order_id: str, actor: VendorUser, session: CommerceSession,
-                 content: ContentSession) -> Response:
+                 content: PageContentSession) -> Response:
     return _order_page(request, actor, session, content, vendor_order_id)
 
 
 @router.post(f"{ROOT}/orders/{{vendor_order_id}}/fulfill")
 def fulfill(request: Request, vendor_order_id: str, form: Form, actor: VendorEditor, session: CommerceSession,
-            content: ContentSession, settings: AppSettings) -> Response:
+            content: PageContentSession, settings: AppSettings) -> Response:
     writable_vendor(session, actor)
     vendor_order, _ = portal.get_order(session, actor, vendor_order_id)
     values = fields(form, "carrier", "tracking_number")

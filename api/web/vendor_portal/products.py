@@ -30,7 +30,7 @@ from api.content.products import service as product_contents
 from api.content.products.models import ProductContent
 from api.content.products.service import ProductContentUpdate
 from api.content.richtext import plain
-from api.deps import AppSettings, CommerceSession, ContentSession
+from api.deps import AppSettings, CommerceSession
 from api.errors import AppError, NotFound, ValidationFailed
 from api.regions.models import Region
 from api.vendor_portal import scope
@@ -41,6 +41,7 @@ from api.web.auth import Form
 from api.web.components import Pager
 from api.web.forms import FieldErrors, app_error_fields, fields, validate
 from api.web.render import redirect
+from api.web.stores import PageContentSession
 from api.web.vendor_portal.common import ROOT, VendorEditor, VendorUser, page, router, vendor_of, writable_vendor
 from connectors.storage import Storage
 
@@ -267,14 +268,14 @@ def _render_form(request: Request, vendor: Vendor, session: Session, content: Se
 
 
 @router.get(f"{ROOT}/products/new")
-def new_product(request: Request, actor: VendorUser, session: CommerceSession, content: ContentSession) -> Response:
+def new_product(request: Request, actor: VendorUser, session: CommerceSession, content: PageContentSession) -> Response:
     vendor = vendor_of(session, actor)
     return _render_form(request, vendor, session, content, product=None, values=_values_of(None, None), errors={})
 
 
 @router.get(f"{ROOT}/products/{{product_id}}")
 def edit_product(
-    request: Request, product_id: str, actor: VendorUser, session: CommerceSession, content: ContentSession
+    request: Request, product_id: str, actor: VendorUser, session: CommerceSession, content: PageContentSession
 ) -> Response:
     vendor = vendor_of(session, actor)
     product = catalog.admin_view(_own_product(session, actor, product_id))
@@ -363,7 +364,7 @@ def _save(
 
 @router.post(f"{ROOT}/products/new")
 def create_product(
-    request: Request, form: Form, actor: VendorEditor, session: CommerceSession, content: ContentSession,
+    request: Request, form: Form, actor: VendorEditor, session: CommerceSession, content: PageContentSession,
     storage: AppStorage, settings: AppSettings,
 ) -> Response:
     return _save(request, form, actor, session, content, storage, settings, None)
@@ -372,7 +373,7 @@ def create_product(
 @router.post(f"{ROOT}/products/{{product_id}}")
 def save_product(
     request: Request, product_id: str, form: Form, actor: VendorEditor, session: CommerceSession,
-    content: ContentSession, storage: AppStorage, settings: AppSettings,
+    content: PageContentSession, storage: AppStorage, settings: AppSettings,
 ) -> Response:
     return _save(request, form, actor, session, content, storage, settings, product_id)
 
@@ -401,7 +402,7 @@ def unpublish(request: Request, product_id: str, actor: VendorEditor, session: C
 @router.post(f"{ROOT}/products/{{product_id}}/tiers")
 def add_tier(
     request: Request, product_id: str, form: Form, actor: VendorEditor, session: CommerceSession,
-    content: ContentSession,
+    content: PageContentSession,
 ) -> Response:
     vendor = writable_vendor(session, actor)
     product = catalog.admin_view(_own_product(session, actor, product_id))

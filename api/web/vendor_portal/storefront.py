@@ -33,11 +33,12 @@ from api.content.tenants import service as tenants
 from api.content.tenants.collection import COLLECTION as TENANTS
 from api.content.tenants.models import Tenant
 from api.content.tenants.schemas import TenantUpdate
-from api.deps import AppSettings, CommerceSession, ContentSession
+from api.deps import AppSettings, CommerceSession
 from api.errors import AppError, NotFound
 from api.web.auth import Form
 from api.web.forms import FieldErrors, app_error_fields, validate
 from api.web.render import redirect
+from api.web.stores import PageContentSession
 from api.web.vendor_portal.common import ROOT, VendorEditor, VendorUser, page, router, vendor_of, writable_vendor
 
 FONTS = ["", "Inter", "Roboto", "Open Sans", "Lato", "Montserrat", "Merriweather", "Playfair Display",
@@ -99,13 +100,13 @@ def _overview(request: Request, session: Session, content: Session, actor: Any, 
 
 
 @router.get(BASE)
-def storefront(request: Request, actor: VendorUser, session: CommerceSession, content: ContentSession) -> Response:
+def storefront(request: Request, actor: VendorUser, session: CommerceSession, content: PageContentSession) -> Response:
     return _overview(request, session, content, actor)
 
 
 @router.post(f"{BASE}/branding")
 def save_branding(request: Request, form: Form, actor: VendorEditor, session: CommerceSession,
-                  content: ContentSession, storage: AppStorage, settings: AppSettings) -> Response:
+                  content: PageContentSession, storage: AppStorage, settings: AppSettings) -> Response:
     vendor = writable_vendor(session, actor)
     access = access_for(content, actor)
     tenant = content_service.load_writable(content, access, TENANTS, _tenant(content, vendor.id).id)
@@ -140,7 +141,7 @@ def save_branding(request: Request, form: Form, actor: VendorEditor, session: Co
 
 @router.post(f"{BASE}/navigation")
 def save_navigation(request: Request, form: Form, actor: VendorEditor, session: CommerceSession,
-                    content: ContentSession) -> Response:
+                    content: PageContentSession) -> Response:
     vendor = writable_vendor(session, actor)
     access = access_for(content, actor)
     tenant = _tenant(content, vendor.id)
@@ -181,7 +182,7 @@ def save_navigation(request: Request, form: Form, actor: VendorEditor, session: 
 
 @router.post(f"{BASE}/pages")
 def create_page(request: Request, form: Form, actor: VendorEditor, session: CommerceSession,
-                content: ContentSession) -> Response:
+                content: PageContentSession) -> Response:
     writable_vendor(session, actor)
     access = access_for(content, actor)
     values = {"title": _text(form, "title"), "slug": _text(form, "slug")}
@@ -274,13 +275,13 @@ def _page_editor(request: Request, session: Session, content: Session, actor: An
 
 @router.get(f"{BASE}/pages/{{page_id}}")
 def edit_page(request: Request, page_id: str, actor: VendorUser, session: CommerceSession,
-              content: ContentSession) -> Response:
+              content: PageContentSession) -> Response:
     return _page_editor(request, session, content, actor, page_id)
 
 
 @router.post(f"{BASE}/pages/{{page_id}}")
 def save_page(request: Request, page_id: str, form: Form, actor: VendorEditor, session: CommerceSession,
-              content: ContentSession) -> Response:
+              content: PageContentSession) -> Response:
     writable_vendor(session, actor)
     access = access_for(content, actor)
     row = content_service.load_writable(content, access, PAGES, page_id)
@@ -320,7 +321,7 @@ def _empty_block(kind: str) -> dict[str, Any]:
 
 @router.post(f"{BASE}/pages/{{page_id}}/versions/{{version_id}}/restore")
 def restore_version(request: Request, page_id: str, version_id: str, actor: VendorEditor, session: CommerceSession,
-                    content: ContentSession) -> Response:
+                    content: PageContentSession) -> Response:
     writable_vendor(session, actor)
     access = access_for(content, actor)
     row = content_service.load_writable(content, access, PAGES, page_id)
@@ -364,19 +365,19 @@ def _load_post(content: Session, access: Access, post_id: str) -> BlogPost:
 
 
 @router.get(f"{BASE}/posts/new")
-def new_post(request: Request, actor: VendorUser, session: CommerceSession, content: ContentSession) -> Response:
+def new_post(request: Request, actor: VendorUser, session: CommerceSession, content: PageContentSession) -> Response:
     return _post_editor(request, session, content, actor, None)
 
 
 @router.get(f"{BASE}/posts/{{post_id}}")
 def edit_post(request: Request, post_id: str, actor: VendorUser, session: CommerceSession,
-              content: ContentSession) -> Response:
+              content: PageContentSession) -> Response:
     return _post_editor(request, session, content, actor, _load_post(content, access_for(content, actor), post_id))
 
 
 @router.post(f"{BASE}/posts/{{post_id}}")
 def save_post(request: Request, post_id: str, form: Form, actor: VendorEditor, session: CommerceSession,
-              content: ContentSession) -> Response:
+              content: PageContentSession) -> Response:
     writable_vendor(session, actor)
     access = access_for(content, actor)
     post = None if post_id == "new" else _load_post(content, access, post_id)

@@ -7,17 +7,18 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from api.catalog import service as catalog
-from api.deps import CommerceSession, ContentSession
+from api.deps import CommerceSession
 from api.sync import service as sync
 from api.vendor_portal import scope
 from api.vendor_portal import service as portal
+from api.web.stores import PageContentSession
 from api.web.vendor_portal.common import ROOT, VendorUser, page, router, vendor_of
 
 LIMIT = 100
 
 
 @router.get(f"{ROOT}/sync")
-def sync_health(request: Request, actor: VendorUser, session: CommerceSession, content: ContentSession) -> Response:
+def sync_health(request: Request, actor: VendorUser, session: CommerceSession, content: PageContentSession) -> Response:
     vendor = vendor_of(session, actor)
     products, product_total = catalog.search_products(session, scope.readable_products(actor), sort="-created_at",
                                                       limit=LIMIT, offset=0)

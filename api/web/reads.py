@@ -1,0 +1,35 @@
+"""Reads that pages keep between requests: a value built from one or both stores, kept while those stores have
+not changed (the versions the read cache of the API follows, pushed by PostgreSQL notifications), so a page
+answered from it opens no database connection at all. An unknown version (the change listener is not connected)
+means: read every time.
+
+Keep plain values (views, dicts, column-only rows): a kept ORM object must never need a lazy load."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import Request
+
+from api.cache import VersionedCache, read_cache
+from api.db import Domain
+
+T = TypeVar("T")
+
+_kept: VersionedCache[Any] = VersionedCache(max_entries=4096, name="pages")
+
+
+def kept_read(request: Request, key: str, build: Callable[[], T], *domains: Domain) -> T:
+    """`build()`, or its value from an earlier request while the stores in `domains` stand as they were."""
+    cache = read_cache(request)
+    versions = [cache.version(domain) for domain in domains]
+    version = None if any(v is None for v in versions) else "|".join(str(v) for v in versions)
+    if version is not None:
+        cached: T | None = _kept.get(key, version)
+        if cached is not None:
+            return cached
+    value = build()
+    if version is not None:
+        _kept.put(key, version, value)
+    return value
