@@ -226,7 +226,7 @@ def duckdb_totals(files: dict[str, str]) -> Totals:
 def commission_run(url: str, days: list[date]) -> tuple[Totals, int]:
     database = Database(DatabaseUrls(commerce=url, content=url), Settings(database_url=url, _env_file=None))
     with database.transaction(Domain.commerce) as session:
-        session.execute(text("TRUNCATE commerce.commission_runs"))
+        session.execute(text("TRUNCATE commerce.commission_runs CASCADE"))
     totals: dict[tuple[str, str], list[int]] = {}
     findings = 0
     with database.transaction(Domain.commerce) as session:  # as the asset does for a range of partitions
