@@ -45,7 +45,7 @@ Totals = dict[tuple[str, str], tuple[int, int]]
 LINES_SQL = """
     SELECT l.id AS order_line_id, l.vendor_order_id, vo.vendor_id, l.product_id, l.subtotal, vo.total AS vo_total,
            o.currency_code, (extract(epoch FROM o.created_at) * 1000000)::bigint AS ordered_at,
-           (v.commission_rate * 10000)::bigint AS vendor_rate_e4
+           (vo.commission_rate * 10000)::bigint AS vendor_rate_e4
     FROM commerce.orders o JOIN commerce.vendor_orders vo ON vo.order_id = o.id
     JOIN commerce.order_line_items l ON l.vendor_order_id = vo.id JOIN commerce.vendors v ON v.id = vo.vendor_id
     WHERE o.created_at >= '{start}' AND o.created_at < '{end}'
@@ -58,7 +58,11 @@ RULES_SQL = """
            coalesce((extract(epoch FROM valid_to) * 1000000)::bigint, 9223372036854775807) AS valid_to
     FROM commerce.commission_rules
 """
-CATEGORIES_SQL = "SELECT product_id, category_id FROM commerce.product_categories"
+# The categories each sale was priced with, as its sale line recorded them (the engine reads the same).
+CATEGORIES_SQL = """
+    SELECT cl.order_line_item_id AS order_line_id, unnest(cl.categories) AS category_id
+    FROM commerce.commission_lines AS cl WHERE cl.type = 'sale'
+"""
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -105,8 +109,8 @@ def polars_totals(frames: dict[str, bytes]) -> Totals:
     in_force = (pl.col("valid_from") <= pl.col("ordered_at")) & (pl.col("valid_to") > pl.col("ordered_at"))
     keep = ["order_line_id", "rule_id", "rate_e4", "fee_eur", "fee_usd"]
     category_rules = (
-        lines.select("order_line_id", "product_id", "ordered_at")
-        .join(categories, on="product_id")
+        lines.select("order_line_id", "ordered_at")
+        .join(categories, on="order_line_id")
         .join(rules.filter(pl.col("scope") == "category").rename({"id": "rule_id"}), on="category_id")
         .filter(in_force)
         .sort(["order_line_id", "priority", "rule_id"], descending=[False, True, False])
@@ -167,7 +171,7 @@ def polars_totals(frames: dict[str, bytes]) -> Totals:
 DUCKDB_SQL = """
 WITH category_rule AS (
     SELECT DISTINCT ON (l.order_line_id) l.order_line_id, r.id, r.rate_e4, r.fee_eur, r.fee_usd
-    FROM lines l JOIN categories pc ON pc.product_id = l.product_id
+    FROM lines l JOIN categories pc ON pc.order_line_id = l.order_line_id
     JOIN rules r ON r.scope = 'category' AND r.category_id = pc.category_id
      AND r.valid_from <= l.ordered_at AND r.valid_to > l.ordered_at
     ORDER BY l.order_line_id, r.priority DESC, r.id

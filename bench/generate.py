@@ -134,14 +134,26 @@ def generate(url: str, lines: int, days: int, echo: bool = True) -> None:
                    quantity, unit_price, quantity * unit_price
             FROM bench_lines
         """),
-        ("recorded commission lines", f"""
+        # As checkout records them: first each sale line with the product's approved categories (the terms the
+        # commission engine reads back), then its amounts, priced by the engine's own SQL over those categories.
+        ("sale lines: categories", """
             INSERT INTO commerce.commission_lines (id, type, vendor_id, order_id, vendor_order_id, order_line_item_id,
-                                                   refund_id, rule_id, currency_code, gross_amount, base_amount, rate,
-                                                   fixed_fee, commission_amount, vendor_amount, created_at)
-            SELECT 'cline_' || s.order_line_id, 'sale', s.vendor_id, s.order_id, s.vendor_order_id, s.order_line_id,
-                   NULL, s.rule_id, s.currency_code, s.gross_amount, s.base_amount, s.rate, s.fixed_fee,
-                   s.commission_amount, s.vendor_amount, s.ordered_at
+                                                   currency_code, gross_amount, base_amount, rate, fixed_fee,
+                                                   commission_amount, vendor_amount, categories, created_at)
+            SELECT 'cline_' || l.id, 'sale', vo.vendor_id, vo.order_id, vo.id, l.id, o.currency_code, 0, 0, 0, 0, 0,
+                   0, coalesce((SELECT array_agg(pc.category_id ORDER BY pc.category_id)
+                                FROM commerce.product_categories AS pc
+                                WHERE pc.product_id = l.product_id AND pc.approved), '{}'), o.created_at
+            FROM commerce.order_line_items AS l
+            JOIN commerce.vendor_orders AS vo ON vo.id = l.vendor_order_id
+            JOIN commerce.orders AS o ON o.id = vo.order_id
+        """),
+        ("sale lines: amounts", f"""
+            UPDATE commerce.commission_lines AS cl
+            SET rule_id = s.rule_id, gross_amount = s.gross_amount, base_amount = s.base_amount, rate = s.rate,
+                fixed_fee = s.fixed_fee, commission_amount = s.commission_amount, vendor_amount = s.vendor_amount
             FROM ({sale_lines_sql("true")}) AS s
+            WHERE cl.order_line_item_id = s.order_line_id AND cl.type = 'sale'
         """),
         ("analyze", "ANALYZE"),
     ]
