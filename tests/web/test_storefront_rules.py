@@ -137,7 +137,7 @@ def test_a_scheduled_page_and_post_appear_at_their_time_with_their_events(
     assert events("page.published") == pages_before
 
     done = scheduling.publish_due(database, now=at + timedelta(seconds=1))
-    assert done.pages == [created["id"]] and done.posts == [post.json()["id"]]
+    assert done.pages == [created["id"]] and done.posts == [post.json()["doc"]["id"]]
     assert events("page.published") == pages_before + 1  # the sync and webhooks fire now
     assert events("post.published") == posts_before + 1
     assert "We launched" in http.get("/shop/nordic-oak/launch").text
