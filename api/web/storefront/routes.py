@@ -135,19 +135,24 @@ def _blocks(request: Request, shop_or_none: Shop | None, content: Session, comme
 
 @router.get("/")
 def landing(request: Request, content: PageContentSession, commerce: CommerceSession, actor: PageActor) -> Response:
-    tenants = shops.active_tenants(content)
-    logos = shops.media_by_id(content, {t.logo_id for t in tenants if t.logo_id})
-    try:
-        page = shops.published_page(content, None, "home")
-    except NotFound:
-        page = None
-    blocks = [b for b in (page.blocks if page else []) if b.get("blockType") != "productGrid"]
+    def build() -> dict[str, Any]:
+        tenants = shops.active_tenants(content)
+        logos = shops.media_by_id(content, {t.logo_id for t in tenants if t.logo_id})
+        try:
+            page = shops.published_page(content, None, "home")
+        except NotFound:
+            page = None
+        blocks = [b for b in (page.blocks if page else []) if b.get("blockType") != "productGrid"]
+        return {
+            "tenants": tenants,
+            "logos": {t.id: shops.media_url(t.logo_id, "thumbnail") for t in tenants if t.logo_id in logos},
+            "page": page,
+            "blocks": _blocks(request, None, content, commerce, blocks, "EUR", None),
+        }
+
     settings = request.app.state.settings
     return render(request, "storefront/landing.html", {
-        "tenants": tenants,
-        "logos": {t.id: shops.media_url(t.logo_id, "thumbnail") for t in tenants if t.logo_id in logos},
-        "page": page,
-        "blocks": _blocks(request, None, content, commerce, blocks, "EUR", None),
+        **kept_read(request, "landing", build, Domain.content),
         "canonical": settings.public_base_url.rstrip("/") + "/",
     })
 
@@ -181,17 +186,23 @@ def sitemap_index(request: Request, content: PageContentSession) -> Response:
 
 @router.get("/shop/{slug}")
 def home(request: Request, shop: CurrentShop, content: PageContentSession, commerce: CommerceSession) -> Response:
-    try:
-        page = shop.localized(shops.published_page(content, shop.tenant.id, "home"), PAGES.localized)
-    except NotFound:
-        page = None
-    blocks = _blocks(request, shop, content, commerce, page.blocks if page else [], shop.region.currency_code,
-                     shop.tenant.vendor_id)
-    if page is None:  # a store without a home page still shows its newest products
-        rows, _ = catalog.search_products(commerce, catalog.store_visible(), vendor_id=shop.tenant.vendor_id,
-                                          limit=8, offset=0)
-        blocks = [{"type": "productGrid", "block": {"heading": "New arrivals", "columns": 4},
-                   "cards": _product_cards(shop, [catalog.store_view(p, shop.region.currency_code) for p in rows])}]
+    currency = shop.region.currency_code
+
+    def build() -> tuple[Any, list[dict[str, Any]]]:
+        try:
+            page = shop.localized(shops.published_page(content, shop.tenant.id, "home"), PAGES.localized)
+        except NotFound:
+            page = None
+        if page is None:  # a store without a home page still shows its newest products
+            rows, _ = catalog.search_products(commerce, catalog.store_visible(), vendor_id=shop.tenant.vendor_id,
+                                              limit=8, offset=0)
+            return None, [{"type": "productGrid", "block": {"heading": "New arrivals", "columns": 4},
+                           "cards": _product_cards(shop, [catalog.store_view(p, currency) for p in rows])}]
+        return page, _blocks(request, shop, content, commerce, page.blocks, currency, shop.tenant.vendor_id)
+
+    # Kept while neither store changes: a repeat visit to a store's home opens no connection.
+    page, blocks = kept_read(request, f"home|{shop.tenant.id}|{shop.base}|{currency}|{shop.locale}", build,
+                             Domain.content, Domain.commerce)
     return render(request, "storefront/page.html", {
         "page": page, "blocks": blocks, "canonical": shop.canonical(), "is_home": True,
     })
@@ -323,34 +334,41 @@ def _minor_units(value: str | None, currency: str, name: str, errors: FieldError
 @router.get("/shop/{slug}/products/{handle}")
 def product(request: Request, handle: str, shop: CurrentShop, content: PageContentSession,
             commerce: CommerceSession) -> Response:
-    found = catalog.get_store_product(commerce, handle)
-    if found.vendor_id != shop.tenant.vendor_id:
-        raise NotFound("No such product in this store.")  # another store's product: not found here
     currency = shop.region.currency_code
-    view = catalog.store_view(found, currency)
-    tiers = volume_pricing.store_view(commerce, found, currency)
-    info = shop.localized(shops.product_content(content, found.id), PRODUCT_CONTENT.localized)
-    images = shops.media_by_id(content, set(info.images)) if info else {}
-    gallery = [
-        {"src": shops.media_url(m.id, "card"), "large": shops.media_url(m.id, "original"),
-         "srcset": f"{shops.media_url(m.id, 'thumbnail')} 400w, {shops.media_url(m.id, 'card')} 800w",
-         "alt": m.alt or found.title}
-        for m in (images[i] for i in (info.images if info else []) if i in images)
-    ] + [{"src": url, "large": url, "srcset": None, "alt": found.title} for url in view.images]
-    tier_rows = {t.variant_id: t for t in tiers.variants if t.currency_code == currency}
-    quantity = int(request.query_params.get("quantity", "1")) if request.query_params.get(
-        "quantity", "1").isdigit() else 1
-    return render(request, "storefront/product.html", {
-        "product": view,
-        "info": info,
-        "long_description": safe_html(render_html(info.long_description)) if info and info.long_description else None,
-        "gallery": gallery,
-        "tiers": tier_rows,
-        "currency": currency,
-        "quantity": max(1, min(quantity, 10_000)),
-        "canonical": shop.canonical(f"products/{found.handle}"),
-        "og_image": gallery[0]["src"] if gallery else None,
-    })
+
+    def build() -> dict[str, Any]:
+        found = catalog.get_store_product(commerce, handle)
+        if found.vendor_id != shop.tenant.vendor_id:
+            raise NotFound("No such product in this store.")  # another store's product: not found here
+        view = catalog.store_view(found, currency)
+        tiers = volume_pricing.store_view(commerce, found, currency)
+        info = shop.localized(shops.product_content(content, found.id), PRODUCT_CONTENT.localized)
+        images = shops.media_by_id(content, set(info.images)) if info else {}
+        gallery = [
+            {"src": shops.media_url(m.id, "card"), "large": shops.media_url(m.id, "original"),
+             "srcset": f"{shops.media_url(m.id, 'thumbnail')} 400w, {shops.media_url(m.id, 'card')} 800w",
+             "alt": m.alt or found.title}
+            for m in (images[i] for i in (info.images if info else []) if i in images)
+        ] + [{"src": url, "large": url, "srcset": None, "alt": found.title} for url in view.images]
+        return {
+            "product": view,
+            "info": info,
+            "long_description": safe_html(render_html(info.long_description))
+            if info and info.long_description else None,
+            "gallery": gallery,
+            "tiers": {t.variant_id: t for t in tiers.variants if t.currency_code == currency},
+            "currency": currency,
+            "canonical": shop.canonical(f"products/{found.handle}"),
+            "og_image": gallery[0]["src"] if gallery else None,
+        }
+
+    # Kept while neither store changes (stock and prices move the commerce version): one product page, in one
+    # currency and locale, under one base, is read from the stores once.
+    key = f"product|{shop.tenant.id}|{shop.public_base}|{handle}|{currency}|{shop.locale}"
+    context = kept_read(request, key, build, Domain.content, Domain.commerce)
+    raw = request.query_params.get("quantity", "1")
+    quantity = int(raw) if raw.isdigit() else 1
+    return render(request, "storefront/product.html", {**context, "quantity": max(1, min(quantity, 10_000))})
 
 
 # ---- cart ------------------------------------------------------------------------------------------------------
