@@ -40,6 +40,7 @@ def test_a_shopper_buys_from_two_vendors(page: Page, shot: Callable[..., Any], m
     stores.get_by_role("link", name=re.compile("Nordic Oak")).click()
     expect(page).to_have_url(re.compile(r"/shop/nordic-oak$"))
     expect(page).to_have_title("Nordic Oak furniture · Nordic Oak")
+    page.wait_for_load_state("load")  # the store's theme.css applied (a kept page can answer before it loads)
     brand = page.evaluate("getComputedStyle(document.querySelector('.site-header')).backgroundColor")
     assert brand == "rgb(26, 127, 55)"  # #1a7f37, the tenant's primary colour
     assert page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily").startswith("Merriweather")
