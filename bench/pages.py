@@ -92,19 +92,26 @@ def pages(base: str) -> list[tuple[str, str, dict[str, str] | None]]:
     ]
 
 
-BUCKET = re.compile(r'^marketplace_http_request_duration_seconds_bucket\{([^}]*)\} (\S+)$', re.MULTILINE)
-LABEL = re.compile(r'(\w+)="([^"]*)"')
-
-
 def server_buckets(base: str) -> dict[str, dict[float, float]]:
     """The app's own request-time histogram (`/metrics`): GET route template -> {bucket bound s: count}. It times
     each request inside the app, so it excludes the load generator and the kernel's accept queue. All workers'
-    when they share PROMETHEUS_MULTIPROC_DIR (as `marketplace serve` and `bench/run.py` start them)."""
+    when they share PROMETHEUS_MULTIPROC_DIR (as `marketplace serve` and `bench/run.py` start them). Parsed with
+    prometheus_client's own parser: route templates carry braces (`/shop/{slug}`) that a hand-made pattern
+    of the exposition format gets wrong."""
+    return request_time_buckets(httpx.get(base + "/metrics", timeout=30).text)
+
+
+def request_time_buckets(exposition: str) -> dict[str, dict[float, float]]:
+    from prometheus_client.parser import text_string_to_metric_families
+
     out: dict[str, dict[float, float]] = {}
-    for labels, value in BUCKET.findall(httpx.get(base + "/metrics", timeout=30).text):
-        found = dict(LABEL.findall(labels))
-        if found.get("method") == "GET" and "route" in found:
-            out.setdefault(found["route"], {})[float(found["le"])] = float(value)
+    for family in text_string_to_metric_families(exposition):
+        if family.name != "marketplace_http_request_duration_seconds":
+            continue
+        for sample in family.samples:
+            labels = sample.labels
+            if sample.name.endswith("_bucket") and labels.get("method") == "GET" and "route" in labels:
+                out.setdefault(labels["route"], {})[float(labels["le"])] = sample.value
     return out
 
 
