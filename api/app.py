@@ -13,7 +13,7 @@ from api.audit.routes import router as audit_router
 from api.auth.routes import admin as auth_admin_router
 from api.auth.routes import router as auth_router
 from api.auth.throttle import LoginThrottle
-from api.cache import ReadCache
+from api.cache import ReadCache, SharedAnswersMiddleware
 from api.cache_events import start_listeners
 from api.carts import routes as carts_routes
 from api.catalog import routes as catalog_routes
@@ -144,6 +144,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         responses=PROBLEM_RESPONSES,
         docs_url=None,
         redoc_url=None,
+        # Traces come from our own OpenTelemetry set-up (api/observability/tracing.py) when configured;
+        # FastAPI's built-in telemetry would only look up an unconfigured provider on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     install_offline_docs(app)
     app.state.settings = settings
@@ -152,8 +155,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database_slots = {}  # api/deps.py
 
     install_error_handlers(app)
+    app.include_router(health_router)
+    # Routes are matched in order, one by one: the pages (their paths never overlap the API's) come before the
+    # API routes, whose hot public reads are answered before routing anyway (SharedAnswersMiddleware).
+    install_web_pages(app, settings)
     for router in (
-        health_router,
         auth_router,
         auth_admin_router,
         audit_router,
@@ -168,7 +174,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(router)
     for router in (content_pages_router, content_media_router, content_router):
         app.include_router(router)
-    install_web_pages(app, settings)
+    # A repeat public read is answered here, after the rate limit, request id and logs, before routing.
+    app.add_middleware(SharedAnswersMiddleware, cache=read_cache)
 
     # Added last runs first: security headers, request id, CORS (when configured), body size cap, rate
     # limit, then idempotency.

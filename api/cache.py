@@ -5,6 +5,12 @@ An entry is valid for one version of its store (api/cache_events.py: moved by a 
 from every transaction that changes what a reader could see), so a hit costs no database work at all.
 Answers carry a strong `ETag` (a hash of the body, the same on every worker) and `Cache-Control: public,
 no-cache`: clients and shared caches keep them and revalidate with `If-None-Match`, answered 304.
+
+A repeat of a public read (no `Authorization`, no cookie) is answered before routing by `SharedAnswersMiddleware`:
+the answer a route gave through `ReadCache.answer` is kept with the version it was built for, so the next
+request for the same URL (and the same publishable key, while that key's actor is known valid) skips routing,
+dependencies and the thread pool. The outer middleware (rate limit, request id, access log, metrics, security
+headers) still runs for it.
 """
 
 from __future__ import annotations
@@ -13,13 +19,16 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from fastapi import Request, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth.actor import Actor
 from api.cache_events import StoreVersions
+from api.clock import utcnow
 from api.db import Domain
 from api.observability.metrics import record_cache_lookup
 
@@ -59,10 +68,13 @@ def etag(body: bytes) -> str:
 
 def not_modified(request: Request, tag: str) -> bool:
     """Whether the client's `If-None-Match` already names this answer (weak comparison, RFC 9110)."""
-    header = request.headers.get("if-none-match")
-    if not header:
+    return names_tag(request.headers.get("if-none-match"), tag)
+
+
+def names_tag(if_none_match: str | None, tag: str) -> bool:
+    if not if_none_match:
         return False
-    return any(candidate.strip().removeprefix("W/") in (tag, "*") for candidate in header.split(","))
+    return any(candidate.strip().removeprefix("W/") in (tag, "*") for candidate in if_none_match.split(","))
 
 
 class ReadCache:
@@ -103,10 +115,121 @@ class ReadCache:
             body = build()
             entry = (body, etag(body))
         body, tag = entry
+        if version is not None:
+            # The answer is the same for every public reader of this URL: the middleware may serve it again.
+            request.state.shared_answer = (domain, version)
         headers = {"ETag": tag, "Cache-Control": PUBLIC_CACHE_CONTROL}
         if not_modified(request, tag):
             return Response(status_code=304, headers=headers)
         return Response(content=body, media_type="application/json", headers=headers)
+
+
+@dataclass(frozen=True)
+class SharedAnswer:
+    domain: Domain
+    version: str
+    headers: list[tuple[bytes, bytes]]  # as the route sent them (content type, ETag, Cache-Control, length)
+    body: bytes
+    etag: str
+    route: Any  # the matched route, so metrics count the hit under its template
+
+
+# Bigger answers are rare (a `limit=0` content list) and are left to the route's own cache.
+MAX_SHARED_BODY = 512 * 1024
+PUBLISHABLE_KEY = b"x-publishable-api-key"
+
+
+class SharedAnswersMiddleware:
+    """Answers a repeat public GET from the answer a route gave through `ReadCache.answer`, before routing.
+
+    A request qualifies without `Authorization` and cookies (those may make an answer personal). Its key is
+    the host, path, query and publishable key. A kept answer serves while its store's version stands and, for a
+    publishable key, while the read cache still holds that key's actor for the current commerce version (the
+    same test `api.deps` makes: revoking or rotating a key moves that version)."""
+
+    def __init__(self, app: ASGIApp, cache: ReadCache, max_entries: int = 4096) -> None:
+        self.app = app
+        self.cache = cache
+        self._entries: OrderedDict[str, SharedAnswer] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max_entries = max_entries
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        host, publishable, if_none_match = b"", None, None
+        for name, value in scope["headers"]:
+            if name in (b"authorization", b"cookie"):
+                await self.app(scope, receive, send)
+                return
+            if name == b"host":
+                host = value
+            elif name == PUBLISHABLE_KEY:
+                publishable = value.decode("latin-1")
+            elif name == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+        key = f"{host.decode('latin-1')} {scope['path']}?{scope['query_string'].decode('latin-1')} {publishable}"
+        answer = self._valid(key, publishable)
+        if answer is not None:
+            scope["route"] = answer.route
+            await self._send(answer, if_none_match, send)
+            return
+        await self._answer_and_keep(key, scope, receive, send)
+
+    def _valid(self, key: str, publishable: str | None) -> SharedAnswer | None:
+        with self._lock:
+            answer = self._entries.get(key)
+            if answer is not None:
+                self._entries.move_to_end(key)
+        hit = answer is not None and self.cache.versions.current(answer.domain) == answer.version
+        if hit and publishable is not None:
+            commerce = self.cache.versions.current(Domain.commerce)
+            held = self.cache.actors.get(publishable, commerce) if commerce is not None else None
+            hit = held is not None and (held[0] is None or held[0] > utcnow())
+        record_cache_lookup("shared", hit)
+        return answer if hit else None
+
+    @staticmethod
+    async def _send(answer: SharedAnswer, if_none_match: str | None, send: Send) -> None:
+        if names_tag(if_none_match, answer.etag):
+            headers = [(k, v) for k, v in answer.headers if k in (b"etag", b"cache-control")]
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": list(answer.headers)})
+        await send({"type": "http.response.body", "body": answer.body})
+
+    async def _answer_and_keep(self, key: str, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope.setdefault("state", {})
+        start: Message | None = None
+        chunks: list[bytes] | None = []
+
+        async def keeping_send(message: Message) -> None:
+            nonlocal start, chunks
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body" and chunks is not None:
+                chunks.append(message.get("body", b""))
+                if sum(map(len, chunks)) > MAX_SHARED_BODY:
+                    chunks = None
+            await send(message)
+
+        await self.app(scope, receive, keeping_send)
+        shared = state.get("shared_answer")
+        if shared is None or start is None or start["status"] != 200 or chunks is None:
+            return
+        headers = [(bytes(k).lower(), bytes(v)) for k, v in start.get("headers", [])]
+        tag = next((v.decode("latin-1") for k, v in headers if k == b"etag"), None)
+        if tag is None:
+            return
+        domain, version = shared
+        answer = SharedAnswer(domain, version, headers, b"".join(chunks), tag, scope.get("route"))
+        with self._lock:
+            self._entries[key] = answer
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
 
 
 def read_cache(request: Request) -> ReadCache:

@@ -66,8 +66,9 @@ def test_metrics_move_with_traffic(client: TestClient, shop: Shop, database: Dat
     assert delta("marketplace_http_request_duration_seconds_count", method="POST", route=complete) == 2
     assert delta("marketplace_checkouts_total", outcome="completed") == 1
     assert delta("marketplace_checkouts_total", outcome="not-found") == 1
-    assert delta("marketplace_cache_lookups_total", cache="answers", result="hit") >= 1
+    # The first read builds the answer (a miss of the route's cache); the repeat is answered before routing.
     assert delta("marketplace_cache_lookups_total", cache="answers", result="miss") >= 1
+    assert delta("marketplace_cache_lookups_total", cache="shared", result="hit") >= 1
     # Read from the database when scraped: the checkout's events wait in the outbox (no dispatcher runs here).
     assert value(after, "marketplace_outbox_backlog_events", store="commerce") > value(
         before, "marketplace_outbox_backlog_events", store="commerce")
