@@ -54,9 +54,10 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.state.web_secret = web_secret(settings)
     app.mount("/static", CachedStaticFiles(directory=STATIC_DIR), name="static")
     PAGE_PREFIXES.add("/static")
-    for router in (account_router, console_router, finance_router, vendor_portal_router, company_portal_router):
+    # The storefront, the busiest surface, first: its catch-all /shop/{slug}/{page-slug} stays under /shop.
+    for router in (storefront_router, account_router, console_router, finance_router, vendor_portal_router,
+                   company_portal_router):
         app.include_router(router)
-    app.include_router(storefront_router)  # last: it ends with the catch-all /shop/{slug}/{page-slug}
     own_hosts = frozenset({"127.0.0.1", "localhost", settings.api_host.lower(),
                            (urlsplit(settings.public_base_url).hostname or "").lower()})
     app.add_middleware(TenantHostMiddleware, hosts=TenantHosts(app.state.db), own_hosts=own_hosts)

@@ -287,7 +287,8 @@ def products(
     price_max = _minor_units(max_price, currency, "max_price", errors)
     chosen_sort: ProductSort = sort if sort in dict(SORTS) else "-created_at"  # type: ignore[assignment]
     search = (q or "").strip() or None
-    tree = shops.category_tree(content, shop.locale)
+    tree = kept_read(request, f"categories|{shop.locale}", lambda: shops.category_tree(content, shop.locale),
+                     Domain.content)
 
     def listing() -> tuple[list[StoreProductOut], int]:
         rows, total = catalog.search_products(
