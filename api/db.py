@@ -8,14 +8,15 @@ a database of its own. With no URL at all, a private PostgreSQL (pgserver) runs 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from api.config import Settings
 
@@ -94,17 +95,30 @@ _SET_SCOPE = text(
 )
 
 
+# Set once a session's transaction has taken a connection (never cleared: a stale True only costs a thread hop).
+_CONNECTED = "connected"
+
+
 def _apply_tenant_scope(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    session.info[_CONNECTED] = True
     scope: TenantScope = session.info.get("tenant_scope", PLATFORM)
     connection.execute(_SET_SCOPE, {"vendor_id": scope.vendor_id, "company_id": scope.company_id})
 
 
 def set_tenant_scope(session: Session, scope: TenantScope) -> None:
-    """Narrow (or widen) the rows the session's transaction may touch, from now to its end."""
+    """Narrow (or widen) the rows the session's transaction may touch, from now to its end. Before the first
+    query it costs nothing: the scope is applied when the transaction takes its connection."""
     if session.info.get("tenant_scope", PLATFORM) == scope:
         return
     session.info["tenant_scope"] = scope
-    session.execute(_SET_SCOPE, {"vendor_id": scope.vendor_id, "company_id": scope.company_id})
+    if session.info.get(_CONNECTED):
+        session.execute(_SET_SCOPE, {"vendor_id": scope.vendor_id, "company_id": scope.company_id})
+
+
+def needs_database_work(session: Session) -> bool:
+    """Whether ending this session's transaction talks to the database: it took a connection, or holds changes
+    a commit would flush. A page answered from the read cache does neither."""
+    return bool(session.info.get(_CONNECTED) or session.new or session.dirty or session.deleted)
 
 
 @dataclass(frozen=True)
@@ -248,6 +262,37 @@ class Database:
         factory = self.commerce_sessions if domain is Domain.commerce else self.content_sessions
         with factory(info={"tenant_scope": scope}) as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def request_transaction(self, domain: Domain, scope: TenantScope = PLATFORM) -> AsyncIterator[Session]:
+        """`transaction()` for a request dependency on the event loop: opening it does no I/O (the connection is
+        taken on the first query, in the route's thread), and its end goes to a worker thread only when it
+        talks to the database, so a request answered from the read cache costs no thread hop for it."""
+        factory = self.commerce_sessions if domain is Domain.commerce else self.content_sessions
+        session = factory(info={"tenant_scope": scope})
+        session.begin()
+
+        def end(commit: bool) -> None:
+            try:
+                if commit:
+                    session.commit()
+                else:
+                    session.rollback()
+            finally:
+                session.close()
+
+        try:
+            yield session
+        except BaseException:
+            if needs_database_work(session):
+                await run_in_threadpool(end, False)
+            else:
+                end(False)
+            raise
+        if needs_database_work(session):
+            await run_in_threadpool(end, True)
+        else:
+            end(True)
 
     def ping(self, domain: Domain) -> None:
         with self.engine(domain).connect() as conn:

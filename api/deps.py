@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
@@ -61,12 +61,12 @@ async def _database_slot(request: Request) -> AsyncIterator[None]:
         yield
 
 
-def _commerce_session(
+async def _commerce_session(
     request: Request, _: Annotated[None, Depends(_database_slot, scope="function")]
-) -> Iterator[Session]:
+) -> AsyncIterator[Session]:
     # The transaction commits when the route returns, before the response is sent. It starts in the platform
     # scope (the actor is looked up in it); `current_actor` narrows it to the actor's tenant.
-    with get_database(request).transaction(Domain.commerce) as session:
+    async with get_database(request).request_transaction(Domain.commerce) as session:
         yield session
 
 
@@ -126,8 +126,8 @@ def _resolve_actor(request: Request, session: Session) -> Actor:
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-def _content_session(request: Request, actor: CurrentActor) -> Iterator[Session]:
-    with get_database(request).transaction(Domain.content, tenant_scope(actor)) as session:
+async def _content_session(request: Request, actor: CurrentActor) -> AsyncIterator[Session]:
+    async with get_database(request).request_transaction(Domain.content, tenant_scope(actor)) as session:
         yield session
 
 

@@ -12,7 +12,7 @@ every surface uses (`page_actor`, then `tenant_scope(actor)`), as `api.deps.curr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -23,12 +23,14 @@ from api.deps import CommerceSession, get_database, tenant_scope
 from api.web.auth import PageActor
 
 
-def _page_content_session(request: Request, actor: PageActor, commerce: CommerceSession) -> Iterator[Session]:
+async def _page_content_session(
+    request: Request, actor: PageActor, commerce: CommerceSession
+) -> AsyncIterator[Session]:
     database = get_database(request)
     if database.urls.shared:
         yield commerce  # already narrowed to the actor's tenant by `page_actor`
         return
-    with database.transaction(Domain.content, tenant_scope(actor)) as session:
+    async with database.request_transaction(Domain.content, tenant_scope(actor)) as session:
         yield session
 
 
