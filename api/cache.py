@@ -182,9 +182,10 @@ class SharedAnswersMiddleware:
             answer = self._entries.get(key)
             if answer is not None:
                 self._entries.move_to_end(key)
-        hit = answer is not None and self.cache.versions.current(answer.domain) == answer.version
+        versions = self.cache.versions.snapshot() if answer is not None else {}
+        hit = answer is not None and versions[answer.domain] == answer.version
         if hit and publishable is not None:
-            commerce = self.cache.versions.current(Domain.commerce)
+            commerce = versions[Domain.commerce]
             held = self.cache.actors.get(publishable, commerce) if commerce is not None else None
             hit = held is not None and (held[0] is None or held[0] > utcnow())
         record_cache_lookup("shared", hit)

@@ -57,15 +57,18 @@ class StoreVersions:
         self._sockets: dict[int, tuple[Domain, ...]] = {}
 
     def current(self, domain: Domain) -> str | None:
-        version = self._versions[domain]
-        if version is None:
-            return None
+        return self.snapshot()[domain]
+
+    def snapshot(self) -> dict[Domain, str | None]:
+        """Every store's version at once. A notification already on a listener's socket but not yet read makes
+        every version unknown: the change it announces may be the reader's own (one poll for all stores)."""
+        versions = dict(self._versions)
         sockets = list(self._sockets)
         try:
             pending = select.select(sockets, [], [], 0)[0] if sockets else []
         except (OSError, ValueError):  # a listener closed its socket just now
-            return None
-        return None if pending else version
+            pending = [True]
+        return dict.fromkeys(versions) if pending else versions
 
     def moved(self, domains: Iterable[Domain]) -> None:
         with self._lock:

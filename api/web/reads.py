@@ -20,10 +20,21 @@ T = TypeVar("T")
 _kept: VersionedCache[Any] = VersionedCache(max_entries=4096, name="pages")
 
 
+def store_versions(request: Request) -> dict[Domain, str | None]:
+    """The stores' versions for this request's reads: taken once per GET (a page may keep several reads), every
+    time for other methods (a form post may change a store, then read it back)."""
+    if request.method not in ("GET", "HEAD"):
+        return read_cache(request).versions.snapshot()
+    known: dict[Domain, str | None] | None = getattr(request.state, "store_versions", None)
+    if known is None:
+        known = read_cache(request).versions.snapshot()
+        request.state.store_versions = known
+    return known
+
+
 def kept_read(request: Request, key: str, build: Callable[[], T], *domains: Domain) -> T:
     """`build()`, or its value from an earlier request while the stores in `domains` stand as they were."""
-    cache = read_cache(request)
-    versions = [cache.version(domain) for domain in domains]
+    versions = [store_versions(request)[domain] for domain in domains]
     version = None if any(v is None for v in versions) else "|".join(str(v) for v in versions)
     if version is not None:
         cached: T | None = _kept.get(key, version)
