@@ -270,11 +270,13 @@ class Database:
         talks to the database, so a request answered from the read cache costs no thread hop for it."""
         factory = self.commerce_sessions if domain is Domain.commerce else self.content_sessions
         session = factory(info={"tenant_scope": scope})
-        session.begin()
+        transaction = session.begin()
 
         def end(commit: bool) -> None:
+            # As `with session.begin()` ends: a transaction a failed flush deactivated (a route that caught the
+            # IntegrityError and answered a form error) is rolled back, not committed.
             try:
-                if commit:
+                if commit and transaction.is_active:
                     session.commit()
                 else:
                     session.rollback()
