@@ -54,6 +54,12 @@ class VersionedCache(Generic[T]):
         record_cache_lookup(self.name, hit)
         return entry[1] if hit and entry is not None else None
 
+    def holds(self, key: str, version: str) -> bool:
+        """Whether `get` would hit (no recency or metrics change)."""
+        with self._lock:
+            entry = self._entries.get(key)
+        return entry is not None and entry[0] == version
+
     def put(self, key: str, version: str, value: T) -> None:
         with self._lock:
             self._entries[key] = (version, value)

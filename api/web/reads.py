@@ -7,10 +7,11 @@ Keep plain values (views, dicts, column-only rows): a kept ORM object must never
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from api.cache import VersionedCache, read_cache
 from api.db import Domain
@@ -32,10 +33,30 @@ def store_versions(request: Request) -> dict[Domain, str | None]:
     return known
 
 
+def _version(request: Request, domains: tuple[Domain, ...]) -> str | None:
+    versions = [store_versions(request)[domain] for domain in domains]
+    return None if any(v is None for v in versions) else "|".join(str(v) for v in versions)
+
+
+def is_kept(request: Request, key: str, *domains: Domain) -> bool:
+    """Whether `kept_read(request, key, ..., *domains)` would answer without building."""
+    version = _version(request, domains)
+    return version is not None and _kept.holds(key, version)
+
+
+async def on_loop_when_kept(request: Request, reads: Iterable[tuple[str, tuple[Domain, ...]]],
+                            answer: Callable[[], T]) -> T:
+    """`answer()` on the event loop when every read it keeps (key, stores) is already kept, so it does no I/O;
+    else in a worker thread, as FastAPI runs a sync route. A page served from kept reads then never waits for a
+    thread (nor takes turns for the GIL with them): a busy worker answers such pages in arrival order."""
+    if all(is_kept(request, key, *domains) for key, domains in reads):
+        return answer()
+    return await run_in_threadpool(answer)
+
+
 def kept_read(request: Request, key: str, build: Callable[[], T], *domains: Domain) -> T:
     """`build()`, or its value from an earlier request while the stores in `domains` stand as they were."""
-    versions = [store_versions(request)[domain] for domain in domains]
-    version = None if any(v is None for v in versions) else "|".join(str(v) for v in versions)
+    version = _version(request, domains)
     if version is not None:
         cached: T | None = _kept.get(key, version)
         if cached is not None:

@@ -40,7 +40,7 @@ from api.volume_pricing import service as volume_pricing
 from api.web.auth import Form, PageActor
 from api.web.components import Pager
 from api.web.forms import FieldErrors, app_error_fields, fields, validate
-from api.web.reads import kept_read
+from api.web.reads import kept_read, on_loop_when_kept
 from api.web.render import redirect, render, safe_html, set_flash
 from api.web.router import page_router
 from api.web.storefront import shop as shops
@@ -184,8 +184,18 @@ def sitemap_index(request: Request, content: PageContentSession) -> Response:
 # ---- a tenant's store ----------------------------------------------------------------------------------------
 
 
+BOTH_STORES = (Domain.content, Domain.commerce)
+
+
 @router.get("/shop/{slug}")
-def home(request: Request, shop: CurrentShop, content: PageContentSession, commerce: CommerceSession) -> Response:
+async def home(
+    request: Request, shop: CurrentShop, content: PageContentSession, commerce: CommerceSession
+) -> Response:
+    key = f"home|{shop.tenant.id}|{shop.base}|{shop.region.currency_code}|{shop.locale}"
+    return await on_loop_when_kept(request, [(key, BOTH_STORES)], lambda: _home(request, shop, content, commerce, key))
+
+
+def _home(request: Request, shop: Shop, content: Session, commerce: Session, key: str) -> Response:
     currency = shop.region.currency_code
 
     def build() -> tuple[Any, list[dict[str, Any]]]:
@@ -201,8 +211,7 @@ def home(request: Request, shop: CurrentShop, content: PageContentSession, comme
         return page, _blocks(request, shop, content, commerce, page.blocks, currency, shop.tenant.vendor_id)
 
     # Kept while neither store changes: a repeat visit to a store's home opens no connection.
-    page, blocks = kept_read(request, f"home|{shop.tenant.id}|{shop.base}|{currency}|{shop.locale}", build,
-                             Domain.content, Domain.commerce)
+    page, blocks = kept_read(request, key, build, *BOTH_STORES)
     return render(request, "storefront/page.html", {
         "page": page, "blocks": blocks, "canonical": shop.canonical(), "is_home": True,
     })
@@ -269,7 +278,7 @@ def choose_locale(request: Request, shop: CurrentShop, form: Form) -> Response:
 
 
 @router.get("/shop/{slug}/products")
-def products(
+async def products(
     request: Request,
     shop: CurrentShop,
     content: PageContentSession,
@@ -287,10 +296,18 @@ def products(
     price_max = _minor_units(max_price, currency, "max_price", errors)
     chosen_sort: ProductSort = sort if sort in dict(SORTS) else "-created_at"  # type: ignore[assignment]
     search = (q or "").strip() or None
-    tree = kept_read(request, f"categories|{shop.locale}", lambda: shops.category_tree(content, shop.locale),
-                     Domain.content)
+    tree_key = f"categories|{shop.locale}"
+    key = f"list|{shop.tenant.vendor_id}|{search}|{category}|{currency}|{price_min}|{price_max}|{chosen_sort}|{page}"
+    # A category filter also follows the content store's tree (a category and the ones under it).
+    list_stores = (Domain.commerce, *([Domain.content] if category else []))
 
-    def listing() -> tuple[list[StoreProductOut], int]:
+    def answer() -> Response:
+        tree = kept_read(request, tree_key, lambda: shops.category_tree(content, shop.locale), Domain.content)
+        views, total = kept_read(request, key, lambda: listing(tree), *list_stores)
+        return _products_page(request, shop, tree, views, total, q, category, min_price, max_price, chosen_sort,
+                              page, errors)
+
+    def listing(tree: list[tuple[Any, int]]) -> tuple[list[StoreProductOut], int]:
         rows, total = catalog.search_products(
             commerce, catalog.store_visible(), q=search, vendor_id=shop.tenant.vendor_id,
             category_id=shops.with_descendants(tree, category) if category else None, currency=currency,
@@ -299,9 +316,14 @@ def products(
         )
         return [catalog.store_view(p, currency) for p in rows], total
 
-    key = f"list|{shop.tenant.vendor_id}|{search}|{category}|{currency}|{price_min}|{price_max}|{chosen_sort}|{page}"
-    # A category filter also follows the content store's tree (a category and the ones under it).
-    views, total = kept_read(request, key, listing, Domain.commerce, *([Domain.content] if category else []))
+    return await on_loop_when_kept(request, [(tree_key, (Domain.content,)), (key, list_stores)], answer)
+
+
+def _products_page(
+    request: Request, shop: Shop, tree: list[tuple[Any, int]], views: list[StoreProductOut], total: int,
+    q: str | None, category: str | None, min_price: str | None, max_price: str | None, chosen_sort: ProductSort,
+    page: int, errors: FieldErrors,
+) -> Response:
     query = {"q": q, "category": category, "min_price": min_price, "max_price": max_price,
              "sort": None if chosen_sort == "-created_at" else chosen_sort}
     pager = Pager.of(page, PRODUCTS_PER_PAGE, total, shop.url("products"), query)
@@ -333,8 +355,17 @@ def _minor_units(value: str | None, currency: str, name: str, errors: FieldError
 
 
 @router.get("/shop/{slug}/products/{handle}")
-def product(request: Request, handle: str, shop: CurrentShop, content: PageContentSession,
-            commerce: CommerceSession) -> Response:
+async def product(request: Request, handle: str, shop: CurrentShop, content: PageContentSession,
+                  commerce: CommerceSession) -> Response:
+    # Kept while neither store changes (stock and prices move the commerce version): one product page, in one
+    # currency and locale, under one base, is read from the stores once.
+    key = f"product|{shop.tenant.id}|{shop.public_base}|{handle}|{shop.region.currency_code}|{shop.locale}"
+    return await on_loop_when_kept(request, [(key, BOTH_STORES)],
+                                   lambda: _product_page(request, handle, shop, content, commerce, key))
+
+
+def _product_page(request: Request, handle: str, shop: Shop, content: Session, commerce: Session,
+                  key: str) -> Response:
     currency = shop.region.currency_code
 
     def build() -> dict[str, Any]:
@@ -363,10 +394,7 @@ def product(request: Request, handle: str, shop: CurrentShop, content: PageConte
             "og_image": gallery[0]["src"] if gallery else None,
         }
 
-    # Kept while neither store changes (stock and prices move the commerce version): one product page, in one
-    # currency and locale, under one base, is read from the stores once.
-    key = f"product|{shop.tenant.id}|{shop.public_base}|{handle}|{currency}|{shop.locale}"
-    context = kept_read(request, key, build, Domain.content, Domain.commerce)
+    context = kept_read(request, key, build, *BOTH_STORES)
     raw = request.query_params.get("quantity", "1")
     quantity = int(raw) if raw.isdigit() else 1
     return render(request, "storefront/product.html", {**context, "quantity": max(1, min(quantity, 10_000))})
