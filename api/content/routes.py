@@ -18,6 +18,7 @@ from api.content import service
 from api.content.access import Access, ContentAccess
 from api.content.collections import COLLECTIONS
 from api.content.common import parse
+from api.content.drafts import PublishIn
 from api.content.locales import (
     READ_PARAMETERS,
     WRITE_PARAMETERS,
@@ -239,6 +240,28 @@ def _add_routes(collection: Collection) -> None:
         router.add_api_route(path + "/{doc_id}", update_doc, methods=["PATCH"], name=f"update_{slug}",
                              summary=f"Change one of {slug} (absent fields stay)",
                              openapi_extra={"parameters": WRITE_PARAMETERS})
+
+    publish = collection.publish
+    if publish is not None:
+
+        def publish_doc(
+            doc_id: str,
+            session: ContentSession,
+            commerce: CommerceSession,
+            access: ContentAccess,
+            actor: Editor,
+            body: Annotated[PublishIn | None, Body()] = None,
+        ) -> JSONResponse:
+            publish_at = body.publish_at if body is not None else None
+            row = publish(session, access, service.load_writable(session, access, collection, doc_id), publish_at)
+            action = f"content.{slug}.scheduled" if row.publish_at is not None else f"content.{slug}.published"
+            audit.record(commerce, actor, action, slug, row.id,
+                         {"publish_at": publish_at.isoformat()} if publish_at is not None else None)
+            return JSONResponse(collection.to_doc(row, True))
+
+        router.add_api_route(path + "/{doc_id}/publish", publish_doc, methods=["POST"], name=f"publish_{slug}",
+                             summary="Publish the draft: it becomes the live document (or, with a future "
+                             "publishAt, is scheduled to at that time)")
 
     delete = collection.delete
     if delete is not None:
