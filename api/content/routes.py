@@ -67,7 +67,7 @@ LOCALE_HELP = (
     "falling back to `fallback-locale` (if given) and then to the tenant's default locale; "
     "`fallback-locale=none` answers null instead; `locale=all` answers `{locale: value}` objects; filters and "
     "sorts on localised fields use the requested locale; an unknown locale is a 400. Writes take `?locale=de` "
-    "to write that locale's values. `draft=true`: editors read the newest (draft) content of pages; for "
+    "to write that locale's values. `draft=true`: editors read the newest (draft) content of pages and posts; for "
     "everyone else it is ignored (published content only)."
 )
 
@@ -229,10 +229,11 @@ def _add_routes(collection: Collection) -> None:
             if locale is None or locale == view.locales_of(row).default:
                 row = update(session, access, row, changes)
             else:
+                # The locale's values first: a write that also publishes (a post's `status`) publishes them too.
+                service.translate(session, collection, row, locale, changes)
                 others = {key: value for key, value in body.items() if key not in collection.localized}
                 if others:
                     row = update(session, access, row, parse(update_schema, others))
-                service.translate(session, collection, row, locale, changes)
             audit.record(commerce, actor, f"content.{slug}.updated", slug, row.id,
                          {"fields": sorted(body), **({"locale": locale} if locale else {})})
             return JSONResponse(service.written(view.doc(collection, row, True), service.UPDATED))
