@@ -18,6 +18,7 @@ from api.content import service
 from api.content.access import Access, ContentAccess
 from api.content.collections import COLLECTIONS
 from api.content.common import parse
+from api.content.drafts import PublishIn
 from api.content.locales import (
     READ_PARAMETERS,
     WRITE_PARAMETERS,
@@ -66,7 +67,7 @@ LOCALE_HELP = (
     "falling back to `fallback-locale` (if given) and then to the tenant's default locale; "
     "`fallback-locale=none` answers null instead; `locale=all` answers `{locale: value}` objects; filters and "
     "sorts on localised fields use the requested locale; an unknown locale is a 400. Writes take `?locale=de` "
-    "to write that locale's values. `draft=true`: editors read the newest (draft) content of pages; for "
+    "to write that locale's values. `draft=true`: editors read the newest (draft) content of pages and posts; for "
     "everyone else it is ignored (published content only)."
 )
 
@@ -228,10 +229,11 @@ def _add_routes(collection: Collection) -> None:
             if locale is None or locale == view.locales_of(row).default:
                 row = update(session, access, row, changes)
             else:
+                # The locale's values first: a write that also publishes (a post's `status`) publishes them too.
+                service.translate(session, collection, row, locale, changes)
                 others = {key: value for key, value in body.items() if key not in collection.localized}
                 if others:
                     row = update(session, access, row, parse(update_schema, others))
-                service.translate(session, collection, row, locale, changes)
             audit.record(commerce, actor, f"content.{slug}.updated", slug, row.id,
                          {"fields": sorted(body), **({"locale": locale} if locale else {})})
             return JSONResponse(service.written(view.doc(collection, row, True), service.UPDATED))
@@ -239,6 +241,28 @@ def _add_routes(collection: Collection) -> None:
         router.add_api_route(path + "/{doc_id}", update_doc, methods=["PATCH"], name=f"update_{slug}",
                              summary=f"Change one of {slug} (absent fields stay)",
                              openapi_extra={"parameters": WRITE_PARAMETERS})
+
+    publish = collection.publish
+    if publish is not None:
+
+        def publish_doc(
+            doc_id: str,
+            session: ContentSession,
+            commerce: CommerceSession,
+            access: ContentAccess,
+            actor: Editor,
+            body: Annotated[PublishIn | None, Body()] = None,
+        ) -> JSONResponse:
+            publish_at = body.publish_at if body is not None else None
+            row = publish(session, access, service.load_writable(session, access, collection, doc_id), publish_at)
+            action = f"content.{slug}.scheduled" if row.publish_at is not None else f"content.{slug}.published"
+            audit.record(commerce, actor, action, slug, row.id,
+                         {"publish_at": publish_at.isoformat()} if publish_at is not None else None)
+            return JSONResponse(collection.to_doc(row, True))
+
+        router.add_api_route(path + "/{doc_id}/publish", publish_doc, methods=["POST"], name=f"publish_{slug}",
+                             summary="Publish the draft: it becomes the live document (or, with a future "
+                             "publishAt, is scheduled to at that time)")
 
     delete = collection.delete
     if delete is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -91,6 +92,8 @@ class Collection:
     translate: Callable[[Session, Any, str, dict[str, Any]], None] | None = None
     # Drafts: the newest (unpublished) content of a row, which `draft=true` shows its editors.
     draft_of: Callable[[Any], dict[str, Any]] | None = None
+    # Publishing the draft (`POST /api/{collection}/{id}/publish`): now, or scheduled for a future time.
+    publish: Callable[[Session, Access, Any, datetime | None], Any] | None = None
     label: str = ""  # singular, for Payload's write messages; default: the slug without its "s"
 
     @property

@@ -39,6 +39,12 @@ def _de(client: TestClient, tenant: TenantCtx, collection: str, doc_id: str, bod
     return client.patch(f"/api/{collection}/{doc_id}", params={"locale": "de"}, json=body, headers=tenant.headers)
 
 
+def _de_post(client: TestClient, tenant: TenantCtx, post_id: str, body: dict[str, Any]) -> None:
+    """German values for a published post: they go to its draft, live once published."""
+    assert _de(client, tenant, "blogs", post_id, body).status_code == 200
+    assert client.post(f"/api/blogs/{post_id}/publish", headers=tenant.headers).status_code == 200
+
+
 def test_tenant_default_and_enabled_locales(client: TestClient, tenant_a: TenantCtx) -> None:
     fresh = client.get(f"/api/tenants/{tenant_a.id}").json()
     assert fresh["defaultLocale"] == "en" and fresh["locales"] == ["en"]
@@ -58,8 +64,13 @@ def test_write_a_locale_then_read_it(client: TestClient, tenant_a: TenantCtx) ->
     post = _post(client, tenant_a, "hello", "Hello")
     answer = _de(client, tenant_a, "blogs", post["id"], {"title": "Hallo", "tags": ["neu"]})
     assert answer.status_code == 200, answer.text
-    # The answer is the document in the locale written; non-localised fields are written as usual.
-    assert written(answer)["title"] == "Hallo" and written(answer)["tags"] == ["neu"]
+    # A published post's edits go to its draft: its editor reads them there (in the locale written;
+    # non-localised fields are written as usual), the public only once they are published.
+    preview = client.get(f"/api/blogs/{post['id']}", params={"locale": "de", "draft": "true"},
+                         headers=tenant_a.headers).json()
+    assert preview["title"] == "Hallo" and preview["tags"] == ["neu"]
+    assert client.get(f"/api/blogs/{post['id']}", params={"locale": "de"}).json()["title"] == "Hello"
+    client.post(f"/api/blogs/{post['id']}/publish", headers=tenant_a.headers)
 
     assert client.get(f"/api/blogs/{post['id']}", params={"locale": "de"}).json()["title"] == "Hallo"
     # No locale: the default locale (Payload's `defaultLocale`); asking for it explicitly is the same.
@@ -71,6 +82,7 @@ def test_write_a_locale_then_read_it(client: TestClient, tenant_a: TenantCtx) ->
     # Writing the default locale writes the primary value; the German one stays.
     client.patch(f"/api/blogs/{post['id']}", params={"locale": "en"}, json={"title": "Hello there"},
                  headers=tenant_a.headers)
+    client.post(f"/api/blogs/{post['id']}/publish", headers=tenant_a.headers)
     assert client.get(f"/api/blogs/{post['id']}").json()["title"] == "Hello there"
     assert client.get(f"/api/blogs/{post['id']}", params={"locale": "de"}).json()["title"] == "Hallo"
 
@@ -78,7 +90,7 @@ def test_write_a_locale_then_read_it(client: TestClient, tenant_a: TenantCtx) ->
 def test_missing_translation_falls_back_and_fallback_none_disables(client: TestClient, tenant_a: TenantCtx) -> None:
     _enable(client, tenant_a, "en", "de", "fr")
     post = _post(client, tenant_a, "hello", "Hello")
-    _de(client, tenant_a, "blogs", post["id"], {"title": "Hallo"})
+    _de_post(client, tenant_a, post["id"], {"title": "Hallo"})
     french = client.get(f"/api/blogs/{post['id']}", params={"locale": "fr"})
     # No French value: the default locale's, never an error.
     assert french.status_code == 200 and french.json()["title"] == "Hello"
@@ -100,7 +112,7 @@ def test_missing_translation_falls_back_and_fallback_none_disables(client: TestC
 def test_locale_all_answers_every_locale(client: TestClient, tenant_a: TenantCtx) -> None:
     _enable(client, tenant_a, "en", "de")
     post = _post(client, tenant_a, "hello", "Hello")
-    _de(client, tenant_a, "blogs", post["id"], {"title": "Hallo"})
+    _de_post(client, tenant_a, post["id"], {"title": "Hallo"})
     for value in ("all", "*"):
         doc = client.get(f"/api/blogs/{post['id']}", params={"locale": value}).json()
         assert doc["title"] == {"en": "Hello", "de": "Hallo"}
@@ -134,8 +146,8 @@ def test_filter_and_sort_on_a_localised_field_use_the_requested_locale(
     _enable(client, tenant_a, "en", "de")
     apple = _post(client, tenant_a, "apple", "Apple")
     zebra = _post(client, tenant_a, "zebra", "Zebra")
-    _de(client, tenant_a, "blogs", apple["id"], {"title": "Zitrone"})
-    _de(client, tenant_a, "blogs", zebra["id"], {"title": "Affe"})
+    _de_post(client, tenant_a, apple["id"], {"title": "Zitrone"})
+    _de_post(client, tenant_a, zebra["id"], {"title": "Affe"})
 
     def titles(**params: str) -> list[str]:
         response = client.get("/api/blogs", params={"where[tenant][equals]": tenant_a.id, **params})

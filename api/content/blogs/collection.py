@@ -9,7 +9,8 @@ from api.content.spec import Collection, Relation
 COLLECTION = Collection(
     slug="blogs",
     model=BlogPost,
-    description="Blog posts (safe rich text), newest first; `?tag=x` filters by tag.",
+    description="Blog posts (safe rich text), newest first; `?tag=x` filters by tag. Once public, edits go to the "
+    "draft until published; filters see published content.",
     fields={
         "id": Field(BlogPost.id),
         "tenant": Field(BlogPost.tenant_id),
@@ -35,4 +36,7 @@ COLLECTION = Collection(
     update=service.update,
     delete=service.delete,
     localized=("title", "content"),
+    translate=service.translate,
+    draft_of=lambda post: post.draft,
+    publish=service.publish,
 )

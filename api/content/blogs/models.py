@@ -13,6 +13,9 @@ from api.ids import new_id
 
 
 class BlogPost(Timestamps, Translated, ContentBase):
+    """A blog post. The columns hold the live content that reads and `where` filters see; once the post is
+    public, editors' changes collect in `draft` until published (before that, the columns follow the draft)."""
+
     __tablename__ = "blog_posts"
     __table_args__ = (
         Index("uq_blog_posts_tenant_slug", "tenant_id", "slug", unique=True,
@@ -33,4 +36,6 @@ class BlogPost(Timestamps, Translated, ContentBase):
     # draft | scheduled (goes live at `publish_at`) | published
     status: Mapped[str] = mapped_column(String(20), default="draft")
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When set, the draft is published at this time by the scheduler's tick (`api.content.scheduling`).
     publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    draft: Mapped[dict[str, Any]] = mapped_column(JSONB)

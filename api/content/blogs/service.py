@@ -1,6 +1,14 @@
-"""Blog posts, per tenant or platform-wide. `status` published makes a post public; `publishedAt` is set
-on first publish unless given. `status` published with a future `publishAt` stores the post as `scheduled`:
-the scheduler's tick (`publish_due`) makes it public at that time. Going public writes `post.published`."""
+"""Blog posts, per tenant or platform-wide, with drafts as pages have them (`api.content.drafts`).
+
+Publishing (`status` published in a write, or `POST /api/blogs/{id}/publish`) makes the draft the live post:
+its columns, what the public, `where` filters, the storefront and `post.published` (the sync, webhooks) see.
+Once a post is public, edits (and `PATCH ?locale=de`) change only its draft until the next publish; `draft=true`
+shows editors the draft. Until a post is first made public (`status` draft or scheduled) nobody but its editors
+reads it, so its columns follow the draft on every write, as before posts had drafts. `status` draft takes a
+public post offline. Publishing with a future `publishAt` schedules: a post not yet public is `scheduled`, a
+public one stays published with its draft waiting; the scheduler's tick (`publish_due`) publishes it then.
+`publishedAt` is set on the first publish unless given; later publishes keep it. Every publish writes
+`post.published`."""
 
 from __future__ import annotations
 
@@ -8,11 +16,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.clock import utcnow
-from api.content.access import Access
+from api.content import drafts
+from api.content.access import SYSTEM, Access
 from api.content.blogs.models import BlogPost
 from api.content.common import Input, Name, PatchInput, RefId, Slug, ensure_exist, flush_unique, iso
 from api.content.richtext import RichText
@@ -25,6 +33,8 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min
 Tags = Annotated[list[Tag], Field(max_length=20)]
 Author = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 SLUG_TAKEN = "Another post of this tenant already uses this slug."
+PUBLISHED = "published"
+DRAFTED = drafts.Drafted({"title": "title", "slug": "slug", "content": "content", "author": "author", "tags": "tags"})
 
 
 class PostCreate(Input):
@@ -53,7 +63,7 @@ class PostUpdate(PatchInput):
 
 
 def to_doc(post: BlogPost, editable: bool = False) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "id": post.id,
         "tenant": post.tenant_id,
         "title": post.title,
@@ -67,77 +77,83 @@ def to_doc(post: BlogPost, editable: bool = False) -> dict[str, Any]:
         "createdAt": iso(post.created_at),
         "updatedAt": iso(post.updated_at),
     }
+    if editable:
+        doc |= DRAFTED.editor_fields(post, post.status == PUBLISHED)
+    return doc
 
 
-def _apply(post: BlogPost, data: dict[str, Any]) -> bool:
-    """Set the fields; True when the post goes public with this change."""
-    was_public = post.status == "published"
-    for name in ("title", "slug", "content", "author", "tags", "published_at", "publish_at"):
-        if name in data:
-            setattr(post, name, data[name])
-    wanted = data.get("status", "published" if post.status == "scheduled" else post.status)
-    if wanted == "draft":
-        post.status, post.publish_at = "draft", None
-    elif was_public:
-        post.publish_at = None  # a public post stays public; scheduling applies to posts not yet out
-    elif post.publish_at is not None and post.publish_at > utcnow():
-        post.status = "scheduled"
-    else:
-        _go_public(post)
-    return not was_public and post.status == "published"
+def _content(body: PostCreate | PostUpdate, *, partial: bool) -> dict[str, Any]:
+    data = body.model_dump(mode="json", exclude_unset=partial)
+    return {key: data[key] for key in DRAFTED.columns if key in data}
 
 
-def _go_public(post: BlogPost) -> None:
-    post.status = "published"
-    post.published_at = post.published_at or post.publish_at or utcnow()
-    post.publish_at = None
-
-
-def _published(session: Session, post: BlogPost) -> None:
-    record(session, ContentOutboxEvent, "post.published", "post", post.id, to_doc(post))
-
-
-def _dates(body: PostCreate | PostUpdate) -> dict[str, Any]:
-    return {name: getattr(body, name) for name in ("published_at", "publish_at") if name in body.model_fields_set}
+def _follow_draft(post: BlogPost) -> None:
+    """A post nobody but its editors reads yet: its columns are its draft."""
+    if post.status != PUBLISHED:
+        DRAFTED.make_live(post)
 
 
 def create(session: Session, access: Access, body: PostCreate) -> BlogPost:
     tenant_id = access.tenant_for_new(body.tenant)
     if tenant_id is not None:
         ensure_exist(session, Tenant, [tenant_id], "tenant")
-    post = BlogPost(tenant_id=tenant_id, status="draft")
-    data = body.model_dump(mode="json", exclude={"tenant", "published_at", "publish_at"}) | _dates(body)
-    went_public = _apply(post, data)
+    post = BlogPost(tenant_id=tenant_id, status="draft", draft=_content(body, partial=False), translations={})
+    _follow_draft(post)
+    if "published_at" in body.model_fields_set:
+        post.published_at = body.published_at
     session.add(post)
     flush_unique(session, SLUG_TAKEN)
-    if went_public:
-        _published(session, post)
+    if body.status == PUBLISHED:
+        publish(session, access, post, body.publish_at)
     return post
 
 
 def update(session: Session, access: Access, post: BlogPost, body: PostUpdate) -> BlogPost:
-    data = body.model_dump(mode="json", exclude_unset=True, exclude={"published_at", "publish_at"}) | _dates(body)
-    went_public = _apply(post, data)
+    changes = _content(body, partial=True)
+    if "slug" in changes:
+        drafts.check_slug_free(session, BlogPost, post, changes["slug"], SLUG_TAKEN)
+    DRAFTED.edit(post, changes)
+    if body.status == "draft":
+        post.status, post.publish_at = "draft", None  # offline: nobody but its editors reads it now
+    _follow_draft(post)
+    if "published_at" in body.model_fields_set:
+        post.published_at = body.published_at
     flush_unique(session, SLUG_TAKEN)
-    if went_public:
-        _published(session, post)
+    if body.status == PUBLISHED or (body.status is None and post.status == "scheduled"):
+        publish_at = body.publish_at if "publish_at" in body.model_fields_set else post.publish_at
+        publish(session, access, post, publish_at)
+    return post
+
+
+def translate(session: Session, post: BlogPost, locale: str, values: dict[str, Any]) -> None:
+    """Another locale's values go to the draft (`draft.locales`): live with the next publish."""
+    DRAFTED.translate(post, locale, values)
+    _follow_draft(post)
+    session.flush()
+
+
+def publish(session: Session, access: Access, post: BlogPost, publish_at: datetime | None = None) -> BlogPost:
+    """Make the draft live now, or (with a future `publish_at`) schedule it for then."""
+    if publish_at is not None and publish_at > utcnow():
+        post.publish_at = publish_at
+        if post.status != PUBLISHED:
+            post.status = "scheduled"
+        session.flush()
+        return post
+    DRAFTED.make_live(post)
+    post.status = PUBLISHED
+    post.published_at = post.published_at or publish_at or post.publish_at or utcnow()
+    post.publish_at = None
+    flush_unique(session, SLUG_TAKEN)
+    record(session, ContentOutboxEvent, "post.published", "post", post.id, to_doc(post))
     return post
 
 
 def publish_due(session: Session, now: datetime) -> list[BlogPost]:
-    """Make public every scheduled post whose time has come (rows another worker holds are skipped)."""
-    due = list(
-        session.scalars(
-            select(BlogPost)
-            .where(BlogPost.status == "scheduled", BlogPost.publish_at <= now)
-            .order_by(BlogPost.publish_at, BlogPost.id)
-            .with_for_update(skip_locked=True)
-        )
-    )
+    """Publish every post whose scheduled time has come (rows another worker holds are skipped)."""
+    due = drafts.due(session, BlogPost, now)
     for post in due:
-        _go_public(post)
-        session.flush()
-        _published(session, post)
+        publish(session, SYSTEM, post)
     return due
 
 

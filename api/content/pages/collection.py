@@ -36,4 +36,5 @@ COLLECTION = Collection(
     localized=("title", "blocks", "seoTitle", "seoDescription"),
     translate=service.translate,
     draft_of=lambda page: page.draft,
+    publish=service.publish,
 )

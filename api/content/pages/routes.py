@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from api.audit import service as audit
@@ -11,33 +11,11 @@ from api.auth.scopes import Scope
 from api.content.access import ContentAccess
 from api.content.pages import service
 from api.content.pages.collection import COLLECTION
-from api.content.pages.schemas import PublishIn
 from api.content.service import load_writable
 from api.deps import CommerceSession, ContentSession, require
 
 router = APIRouter(prefix="/api/pages", tags=["content"])
 Editor = Annotated[Actor, Depends(require(Scope.content_write))]
-
-
-@router.post(
-    "/{page_id}/publish",
-    summary="Publish the draft: it becomes the live page and a new version (or, with a future publishAt, "
-    "is scheduled to at that time)",
-)
-def publish_page(
-    page_id: str,
-    session: ContentSession,
-    commerce: CommerceSession,
-    access: ContentAccess,
-    actor: Editor,
-    body: Annotated[PublishIn | None, Body()] = None,
-) -> JSONResponse:
-    publish_at = body.publish_at if body is not None else None
-    page = service.publish(session, access, load_writable(session, access, COLLECTION, page_id), publish_at)
-    action = "content.pages.scheduled" if page.publish_at is not None else "content.pages.published"
-    audit.record(commerce, actor, action, "pages", page.id, {"publish_at": body.publish_at.isoformat()}
-                 if body is not None and body.publish_at is not None else None)
-    return JSONResponse(service.to_doc(page, True))
 
 
 @router.get("/{page_id}/versions", summary="The published versions of a page, newest first (editors only)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from api.content.common import Input, LongText, Name, PatchInput, RefId, SafeUrl, ShortText, Slug
 from api.content.richtext import RichText
@@ -93,9 +93,3 @@ class PageUpdate(PatchInput):
     blocks: Blocks | None = None
     seo_title: ShortText | None = None
     seo_description: LongText | None = None
-
-
-class PublishIn(Input):
-    """`POST /api/pages/{id}/publish`: publish now, or at `publishAt` when that is in the future."""
-
-    publish_at: AwareDatetime | None = None

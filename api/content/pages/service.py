@@ -20,18 +20,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.clock import utcnow
+from api.content import drafts
 from api.content.access import SYSTEM, Access
 from api.content.common import ensure_exist, flush_unique, iso
-from api.content.locales import drop_nones, merged
+from api.content.locales import drop_nones
 from api.content.media.models import Media
 from api.content.pages.models import Page, PageVersion, PublishStatus
 from api.content.pages.schemas import PageCreate, PageUpdate
 from api.content.tenants.models import Tenant
-from api.errors import Conflict, NotFound
+from api.errors import NotFound
 from api.outbox.models import ContentOutboxEvent
 from api.outbox.service import record
 
-CONTENT_KEYS = ("title", "slug", "blocks", "seoTitle", "seoDescription")
+DRAFTED = drafts.Drafted(
+    {"title": "title", "slug": "slug", "blocks": "blocks", "seoTitle": "seo_title", "seoDescription": "seo_description"}
+)
+CONTENT_KEYS = tuple(DRAFTED.columns)
 SLUG_TAKEN = "Another page of this tenant already uses this slug."
 
 
@@ -51,20 +55,8 @@ def to_doc(page: Page, editable: bool = False) -> dict[str, Any]:
         "updatedAt": iso(page.updated_at),
     }
     if editable:
-        doc["draft"] = page.draft
-        doc["hasUnpublishedChanges"] = page.status != PublishStatus.published or page.draft != _live(page)
+        doc |= DRAFTED.editor_fields(page, page.status == PublishStatus.published)
     return doc
-
-
-def _live(page: Page) -> dict[str, Any]:
-    live = {
-        "title": page.title,
-        "slug": page.slug,
-        "blocks": page.blocks,
-        "seoTitle": page.seo_title,
-        "seoDescription": page.seo_description,
-    }
-    return {**live, "locales": page.translations} if page.translations else live
 
 
 def _content(body: PageCreate | PageUpdate, *, partial: bool) -> dict[str, Any]:
@@ -80,10 +72,7 @@ def _check_references(session: Session, tenant_id: str | None, content: dict[str
 
 
 def _check_slug_free(session: Session, page: Page, slug: str) -> None:
-    scope = Page.tenant_id.is_(None) if page.tenant_id is None else Page.tenant_id == page.tenant_id
-    taken = session.scalar(select(Page.id).where(scope, Page.slug == slug, Page.id != page.id).limit(1))
-    if taken is not None:
-        raise Conflict(SLUG_TAKEN)
+    drafts.check_slug_free(session, Page, page, slug, SLUG_TAKEN)
 
 
 def create(session: Session, access: Access, body: PageCreate) -> Page:
@@ -112,7 +101,7 @@ def update(session: Session, access: Access, page: Page, body: PageUpdate) -> Pa
     _check_references(session, page.tenant_id, changes)
     if "slug" in changes:
         _check_slug_free(session, page, changes["slug"])
-    page.draft = {**page.draft, **changes}
+    DRAFTED.edit(page, changes)
     session.flush()
     return page
 
@@ -120,9 +109,7 @@ def update(session: Session, access: Access, page: Page, body: PageUpdate) -> Pa
 def translate(session: Session, page: Page, locale: str, values: dict[str, Any]) -> None:
     """Another locale's values go to the draft too (`draft.locales`), and live with the next publish."""
     _check_references(session, page.tenant_id, values)
-    locales = merged(page.draft.get("locales") or {}, locale, values)
-    draft = {key: value for key, value in page.draft.items() if key != "locales"}
-    page.draft = {**draft, "locales": locales} if locales else draft
+    DRAFTED.translate(page, locale, values)
     session.flush()
 
 
@@ -136,12 +123,7 @@ def publish(session: Session, access: Access, page: Page, publish_at: datetime |
         session.flush()
         return page
     page.publish_at = None
-    page.title = draft["title"]
-    page.slug = draft["slug"]
-    page.blocks = draft["blocks"]
-    page.seo_title = draft.get("seoTitle")
-    page.seo_description = draft.get("seoDescription")
-    page.translations = dict(draft.get("locales") or {})
+    DRAFTED.make_live(page)
     page.status = PublishStatus.published.value
     page.published_at = now
     last = session.scalar(select(func.max(PageVersion.version)).where(PageVersion.page_id == page.id)) or 0
@@ -156,13 +138,7 @@ def publish(session: Session, access: Access, page: Page, publish_at: datetime |
 
 def publish_due(session: Session, now: datetime) -> list[Page]:
     """Publish every page whose scheduled time has come (rows another worker is publishing are skipped)."""
-    due = list(
-        session.scalars(
-            select(Page).where(Page.publish_at <= now).order_by(Page.publish_at, Page.id).with_for_update(
-                skip_locked=True
-            )
-        )
-    )
+    due = drafts.due(session, Page, now)
     for page in due:
         publish(session, SYSTEM, page)
     return due

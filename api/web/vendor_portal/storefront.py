@@ -336,9 +336,10 @@ def _post_editor(request: Request, session: Session, content: Session, actor: An
                  values: dict[str, str] | None = None, errors: FieldErrors | None = None,
                  status_code: int = 200) -> Response:
     vendor = vendor_of(session, actor)
+    draft = post.draft if post else {}  # the newest content: what the editor changes
     shown = values or ({
-        "title": post.title, "slug": post.slug, "content": _plain_text(post.content), "author": post.author or "",
-        "tags": ", ".join(post.tags), "status": post.status,
+        "title": draft["title"], "slug": draft["slug"], "content": _plain_text(draft["content"]),
+        "author": draft.get("author") or "", "tags": ", ".join(draft.get("tags") or []), "status": post.status,
     } if post else {"status": "draft"})
     return page(request, "post_editor.html", vendor, "storefront", {
         "post": post, "values": shown, "errors": errors or {},
