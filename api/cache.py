@@ -101,7 +101,11 @@ class ReadCache:
 
     def answer(self, request: Request, domain: Domain, build: Callable[[], bytes]) -> Response:
         """The JSON answer for this exact URL: from the cache while `domain` has not changed, else built
-        (and kept, when the version is known). 304 when the client already holds it."""
+        (and kept, when the version is known). 304 when the client already holds it.
+
+        Only for answers that depend on the URL (and the caller's publishable key being valid) alone: the
+        answer is also served again before routing (`SharedAnswersMiddleware`), so a route whose answer reads
+        another header or a cookie must not answer through here."""
         version = self.versions.current(domain)  # read before building: a change during the build moves it
         key = f"{domain.value} {request.url.path}?{request.url.query}"
         entry = self.answers.get(key, version) if version is not None else None
