@@ -54,6 +54,14 @@ class VersionedCache(Generic[T]):
         record_cache_lookup(self.name, hit)
         return entry[1] if hit and entry is not None else None
 
+    def latest(self, key: str) -> tuple[str, T] | None:
+        """The entry under `key` whatever its version (for a caller that learns the version from the value)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+        return entry
+
     def holds(self, key: str, version: str) -> bool:
         """Whether `get` would hit (no recency or metrics change)."""
         with self._lock:
@@ -95,9 +103,6 @@ class ReadCache:
         self._building_lock = threading.Lock()
         # The actor behind a publishable key, and until when it holds (None: until the version moves).
         self.actors: VersionedCache[tuple[datetime | None, Actor]] = VersionedCache(max_entries, name="actors")
-
-    def version(self, domain: Domain) -> str | None:
-        return self.versions.current(domain)
 
     def answer(self, request: Request, domain: Domain, build: Callable[[], bytes]) -> Response:
         """The JSON answer for this exact URL: from the cache while `domain` has not changed, else built
@@ -160,9 +165,7 @@ class SharedAnswersMiddleware:
     def __init__(self, app: ASGIApp, cache: ReadCache, max_entries: int = 4096) -> None:
         self.app = app
         self.cache = cache
-        self._entries: OrderedDict[str, SharedAnswer] = OrderedDict()
-        self._lock = threading.Lock()
-        self._max_entries = max_entries
+        self._answers: VersionedCache[SharedAnswer] = VersionedCache(max_entries, name="shared")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET":
@@ -188,18 +191,20 @@ class SharedAnswersMiddleware:
         await self._answer_and_keep(key, scope, receive, send)
 
     def _valid(self, key: str, publishable: str | None) -> SharedAnswer | None:
-        with self._lock:
-            answer = self._entries.get(key)
-            if answer is not None:
-                self._entries.move_to_end(key)
-        versions = self.cache.versions.snapshot() if answer is not None else {}
-        hit = answer is not None and versions[answer.domain] == answer.version
-        if hit and publishable is not None:
-            commerce = versions[Domain.commerce]
-            held = self.cache.actors.get(publishable, commerce) if commerce is not None else None
-            hit = held is not None and (held[0] is None or held[0] > utcnow())
+        entry = self._answers.latest(key)
+        hit = entry is not None and self._stands(entry[1], publishable)
         record_cache_lookup("shared", hit)
-        return answer if hit else None
+        return entry[1] if hit and entry is not None else None
+
+    def _stands(self, answer: SharedAnswer, publishable: str | None) -> bool:
+        versions = self.cache.versions.snapshot()
+        if versions[answer.domain] != answer.version:
+            return False
+        if publishable is None:
+            return True
+        commerce = versions[Domain.commerce]
+        held = self.cache.actors.get(publishable, commerce) if commerce is not None else None
+        return held is not None and (held[0] is None or held[0] > utcnow())
 
     @staticmethod
     async def _send(answer: SharedAnswer, if_none_match: str | None, send: Send) -> None:
@@ -236,11 +241,7 @@ class SharedAnswersMiddleware:
             return
         domain, version = shared
         answer = SharedAnswer(domain, version, headers, b"".join(chunks), tag, scope.get("route"))
-        with self._lock:
-            self._entries[key] = answer
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+        self._answers.put(key, version, answer)
 
 
 def read_cache(request: Request) -> ReadCache:

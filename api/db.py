@@ -283,18 +283,18 @@ class Database:
             finally:
                 session.close()
 
+        async def finish(commit: bool) -> None:
+            if needs_database_work(session):
+                await run_in_threadpool(end, commit)
+            else:
+                end(commit)
+
         try:
             yield session
         except BaseException:
-            if needs_database_work(session):
-                await run_in_threadpool(end, False)
-            else:
-                end(False)
+            await finish(False)
             raise
-        if needs_database_work(session):
-            await run_in_threadpool(end, True)
-        else:
-            end(True)
+        await finish(True)
 
     def ping(self, domain: Domain) -> None:
         with self.engine(domain).connect() as conn:

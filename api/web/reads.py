@@ -19,6 +19,8 @@ from api.db import Domain
 T = TypeVar("T")
 
 _kept: VersionedCache[Any] = VersionedCache(max_entries=4096, name="pages")
+# What most page reads follow: the content and the commerce store.
+BOTH_STORES = (Domain.content, Domain.commerce)
 
 
 def store_versions(request: Request) -> dict[Domain, str | None]:

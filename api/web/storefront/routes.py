@@ -40,7 +40,7 @@ from api.volume_pricing import service as volume_pricing
 from api.web.auth import Form, PageActor
 from api.web.components import Pager
 from api.web.forms import FieldErrors, app_error_fields, fields, validate
-from api.web.reads import kept_read, on_loop_when_kept
+from api.web.reads import BOTH_STORES, kept_read, on_loop_when_kept
 from api.web.render import redirect, render, safe_html, set_flash
 from api.web.router import page_router
 from api.web.storefront import shop as shops
@@ -182,9 +182,6 @@ def sitemap_index(request: Request, content: PageContentSession) -> Response:
 
 
 # ---- a tenant's store ----------------------------------------------------------------------------------------
-
-
-BOTH_STORES = (Domain.content, Domain.commerce)
 
 
 @router.get("/shop/{slug}")

@@ -50,7 +50,7 @@ from api.errors import NotFound
 from api.regions import service as regions
 from api.regions.models import Region
 from api.web.auth import PageActor
-from api.web.reads import is_kept, kept_read
+from api.web.reads import BOTH_STORES, is_kept, kept_read
 from api.web.storefront.theme import Theme, theme_for
 from api.web.stores import PageContentSession
 
@@ -412,9 +412,6 @@ class StoreLayout:
     page_slugs: dict[str, str]
 
 
-LAYOUT_STORES = (Domain.content, Domain.commerce)
-
-
 def layout_key(slug: str) -> str:
     return f"layout|{slug}"
 
@@ -439,7 +436,7 @@ def store_layout(request: Request, content: Session, commerce: Session, slug: st
             page_slugs=page_slugs(content, page_ids),
         )
 
-    return kept_read(request, layout_key(slug), build, *LAYOUT_STORES)
+    return kept_read(request, layout_key(slug), build, *BOTH_STORES)
 
 
 def build_shop(
@@ -479,7 +476,7 @@ async def current_shop(
     request: Request, slug: str, content: PageContentSession, commerce: CommerceSession, actor: PageActor
 ) -> Shop:
     # Built on the event loop when that needs no database: the layout is kept and the browser has no cart to read.
-    if request.cookies.get(CART_COOKIE) or not is_kept(request, layout_key(slug), *LAYOUT_STORES):
+    if request.cookies.get(CART_COOKIE) or not is_kept(request, layout_key(slug), *BOTH_STORES):
         return await run_in_threadpool(build_shop, request, slug, content, commerce, actor)
     return build_shop(request, slug, content, commerce, actor)
 
