@@ -296,6 +296,17 @@ class Database:
             raise
         await finish(True)
 
+    def announce_change(self, domain: Domain) -> None:
+        """Tell every reader that `domain` changed where no trigger sees it (dbt rebuilding the marts): the
+        notification and `app.changed_stores` a store-change trigger raises, so it reaches LISTEN and Redis
+        readers alike once this commits."""
+        store = Domain(domain).value
+        with self.transaction(domain) as session:
+            session.execute(text(
+                f"DO $$ BEGIN PERFORM pg_notify('store_changes', '{store}'); "
+                f"PERFORM set_config('app.changed_stores', '{store}', true); END $$"
+            ))
+
     def ping(self, domain: Domain) -> None:
         with self.engine(domain).connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -35,7 +35,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from api.db import Domain
 from assets.commissions.definitions import daily
-from orchestration.resources import CONTENT_REPLICA_SCHEMA, content_replicated, dbt_project
+from orchestration.resources import CONTENT_REPLICA_SCHEMA, StoresResource, content_replicated, dbt_project
 
 INCREMENTAL_SELECTOR = "config.materialized:incremental"
 OWNERS = ["team:data"]
@@ -104,9 +104,12 @@ def dbt_args(config: DbtConfig, dbt_vars: Mapping[str, str] | None = None) -> li
     backfill_policy=BackfillPolicy.single_run(),
     dagster_dbt_translator=TRANSLATOR,
 )
-def dbt_partitioned_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtConfig) -> Iterator[Any]:
+def dbt_partitioned_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtConfig, stores: StoresResource
+) -> Iterator[Any]:
     """`dbt build` of the incremental models for the run's partition window (or from scratch)."""
     yield from dbt.cli(dbt_args(config, partition_vars(context.partition_time_window)), context=context).stream()
+    marts_rebuilt(stores)
 
 
 @dbt_assets(
@@ -116,9 +119,18 @@ def dbt_partitioned_models(context: AssetExecutionContext, dbt: DbtCliResource, 
     backfill_policy=BackfillPolicy.single_run(),
     dagster_dbt_translator=TRANSLATOR,
 )
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtConfig) -> Iterator[Any]:
+def dbt_models(
+    context: AssetExecutionContext, dbt: DbtCliResource, config: DbtConfig, stores: StoresResource
+) -> Iterator[Any]:
     """`dbt build` of every other model: views, table marts, sync views."""
     yield from dbt.cli(dbt_args(config), context=context).stream()
+    marts_rebuilt(stores)
+
+
+def marts_rebuilt(stores: StoresResource) -> None:
+    """The dashboards keep what they read from the marts while the commerce store's version stands (the marts
+    live in its database): a build moves that version, so they show the new figures at once."""
+    stores.database.announce_change(Domain.commerce)
 
 
 DBT_ASSETS = [dbt_partitioned_models, dbt_models]

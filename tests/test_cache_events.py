@@ -9,7 +9,7 @@ from collections.abc import Callable
 import psycopg
 
 from api.cache_events import StoreVersions, start_listeners
-from api.db import DatabaseUrls, Domain, libpq_url
+from api.db import Database, DatabaseUrls, Domain, libpq_url
 
 
 def wait(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
@@ -49,3 +49,23 @@ def test_versions_follow_notifications_and_survive_a_dropped_connection(urls: Da
         for listener in listeners:
             listener.stop()
     assert versions.current(Domain.commerce) is None
+
+
+def test_an_announced_change_moves_the_version_like_a_trigger(urls: DatabaseUrls, database: Database) -> None:
+    """dbt rebuilding the marts changes no table with a trigger: the dbt assets announce it instead."""
+    versions = StoreVersions()
+    listeners = start_listeners(urls, versions)
+    heard: list[list[Domain]] = []
+    database.change_subscribers.append(heard.append)
+    try:
+        assert all(listener.ready.wait(30) for listener in listeners)
+        before = versions.current(Domain.commerce)
+        content = versions.current(Domain.content)
+        database.announce_change(Domain.commerce)
+        assert heard == [[Domain.commerce]]  # this process's own readers (and Redis, where configured)
+        assert wait(lambda: versions.current(Domain.commerce) not in (None, before))  # every LISTENing worker
+        assert versions.current(Domain.content) == content
+    finally:
+        database.change_subscribers.remove(heard.append)
+        for listener in listeners:
+            listener.stop()
