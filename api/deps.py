@@ -29,7 +29,7 @@ def get_database(request: Request) -> Database:
     return db
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:  # async: FastAPI runs a sync dependency in a thread
     settings: Settings = request.app.state.settings
     return settings
 

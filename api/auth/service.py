@@ -148,6 +148,11 @@ def actor_for_user(user: User, *, token_id: str | None = None, publishable_key_i
 
 
 def actor_for_token(session: Session, raw_token: str, publishable_key_id: str | None) -> Actor:
+    return token_holder(session, raw_token, publishable_key_id)[0]
+
+
+def token_holder(session: Session, raw_token: str, publishable_key_id: str | None) -> tuple[Actor, datetime]:
+    """The actor of a live login token, and until when the token holds."""
     row = session.execute(
         select(AuthToken, User)
         .join(User, User.id == AuthToken.user_id)
@@ -160,7 +165,7 @@ def actor_for_token(session: Session, raw_token: str, publishable_key_id: str | 
         raise Unauthorized("The access token has been revoked.")
     if token.expires_at <= utcnow():
         raise TokenExpired("The access token has expired; log in again.")
-    return actor_for_user(user, token_id=token.id, publishable_key_id=publishable_key_id)
+    return actor_for_user(user, token_id=token.id, publishable_key_id=publishable_key_id), token.expires_at
 
 
 def find_api_key(session: Session, raw_key: str) -> ApiKey:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -27,9 +28,12 @@ from api.auth import service as auth_service
 from api.auth.actor import ANONYMOUS, Actor
 from api.auth.models import Role
 from api.auth.scopes import Scope
-from api.db import set_tenant_scope
+from api.cache import read_cache
+from api.clock import utcnow
+from api.db import Domain, needs_database_work, set_tenant_scope
 from api.deps import CommerceSession, tenant_scope
 from api.errors import AppError, ErrorCode, Forbidden, TokenExpired, Unauthorized
+from api.web.reads import store_versions
 
 SESSION_COOKIE = "mp_session"
 CSRF_COOKIE = "mp_csrf"
@@ -78,37 +82,51 @@ async def page_actor(request: Request, session: CommerceSession) -> Actor:
     """Who is browsing: the user of the session cookie (exactly as the API resolves a bearer token), else
     anonymous. The actor is kept on `request.state.page_actor` for the layout (`request.state.actor` is the API's
     reading of the request's headers, which a browser never sends). The commerce transaction is narrowed to the
-    actor's tenant for row-level security, as the API does for a bearer token. A visitor without a session
-    cookie is known without the database (and without a thread hop)."""
+    actor's tenant for row-level security, as the API does for a bearer token.
+
+    A session's actor is kept between requests (by the token's digest) while the commerce store's version stands
+    (logging out, and any change to a user, moves it) and the token has not expired: a visitor without a cookie,
+    or with a known session, is known without the database and without a thread hop."""
     cached: Actor | None = getattr(request.state, "page_actor", None)
     if cached is not None:
         return cached
     raw = session_token(request)
+    actor = ANONYMOUS
     if raw:
-        actor = await run_in_threadpool(_signed_in_actor, session, raw)
+        key = "session:" + auth_service.sha256(raw)
+        actors = read_cache(request).actors
+        version = store_versions(request)[Domain.commerce]
+        kept = actors.get(key, version) if version is not None else None
+        if kept is not None and kept[0] is not None and kept[0] > utcnow():
+            actor = kept[1]
+        else:
+            found = await run_in_threadpool(_signed_in_actor, session, raw)
+            if found is not None:
+                actor = found[0]
+                if version is not None:
+                    actors.put(key, version, (found[1], actor))
+    if needs_database_work(session):
+        await run_in_threadpool(set_tenant_scope, session, tenant_scope(actor))
     else:
-        actor = ANONYMOUS
-        set_tenant_scope(session, tenant_scope(actor))  # no query before the first one: the platform scope
+        set_tenant_scope(session, tenant_scope(actor))  # no query yet: the scope goes with the first one
     request.state.page_actor = actor
     return actor
 
 
-def _signed_in_actor(session: Session, raw: str) -> Actor:
+def _signed_in_actor(session: Session, raw: str) -> tuple[Actor, datetime] | None:
     try:
-        actor = auth_service.actor_for_token(session, raw, None)
+        return auth_service.token_holder(session, raw, None)
     except (Unauthorized, TokenExpired):
-        actor = ANONYMOUS
-    set_tenant_scope(session, tenant_scope(actor))
-    return actor
+        return None
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]
 
 
-def require_page_scope(*scopes: Scope) -> Callable[[Request, Actor], Actor]:
+def require_page_scope(*scopes: Scope) -> Callable[[Request, Actor], Awaitable[Actor]]:
     """A page dependency: the actor, if logged in and holding every one of `scopes`."""
 
-    def dependency(request: Request, actor: PageActor) -> Actor:
+    async def dependency(request: Request, actor: PageActor) -> Actor:  # async: no thread hop for a check
         if not actor.authenticated:
             raise LoginRequired("Sign in to see this page.", next=request.url.path)
         missing = [scope.value for scope in scopes if scope not in actor.scopes]

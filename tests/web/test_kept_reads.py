@@ -4,6 +4,7 @@ thread, as FastAPI runs a sync route."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ from starlette.requests import Request
 
 from api.cache import ReadCache
 from api.db import Domain
-from api.web.reads import is_kept, kept_read, on_loop_when_kept
+from api.web.reads import is_kept, kept_page, kept_read, on_loop_when_kept
 
 
 def where_it_runs() -> str:
@@ -55,3 +56,55 @@ def test_kept_pages_are_answered_on_the_event_loop_and_the_rest_in_a_worker_thre
     # A change to the store: the next request's reads are no longer kept.
     cache.versions.moved([Domain.content])
     assert not is_kept(get_request(cache), key, Domain.content)
+
+
+def test_a_kept_page_with_a_max_age_is_built_again_once_it_is_older() -> None:
+    cache = ReadCache()
+    cache.versions.moved([Domain.commerce])
+    key = f"test|{uuid.uuid4()}"
+    builds: list[str] = []
+
+    def build() -> str:
+        builds.append(where_it_runs())
+        return f"build {len(builds)}"
+
+    def page() -> str:
+        return run(kept_page(get_request(cache), key, (Domain.commerce,), build, lambda value: value, max_age=1.0))
+
+    time.sleep(1.0 - time.monotonic() % 1.0)  # at the start of a second: the first two views fall in it
+    assert page() == "build 1"
+    assert builds == ["worker thread"]  # a page that reads is built off the event loop
+    assert page() == "build 1"  # kept
+    time.sleep(1.0)
+    assert page() == "build 2"  # older than its max age
+    cache.versions.moved([Domain.commerce])
+    assert page() == "build 3"  # the store changed
+
+
+def test_requests_that_arrive_while_a_page_is_built_wait_for_that_build() -> None:
+    cache = ReadCache()
+    cache.versions.moved([Domain.commerce])
+    key = f"test|{uuid.uuid4()}"
+    builds: list[int] = []
+
+    def build() -> str:
+        builds.append(1)
+        time.sleep(0.2)
+        if len(builds) > 1:
+            raise LookupError("no such thing")
+        return "built once"
+
+    async def burst(key: str) -> list[Any]:
+        views = [kept_page(get_request(cache), key, (Domain.commerce,), build, lambda value: value) for _ in range(5)]
+        return await asyncio.gather(*views, return_exceptions=True)
+
+    def burst_in_own_loop(key: str) -> list[Any]:
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, burst(key)).result()
+
+    assert burst_in_own_loop(key) == ["built once"] * 5
+    assert builds == [1]
+    # A build that fails fails every request that waited for it, and is not kept.
+    failed = burst_in_own_loop(key + "|other")
+    assert [type(answer) for answer in failed] == [LookupError] * 5
+    assert builds == [1, 1]

@@ -24,10 +24,12 @@ from api.carts.schemas import CartUpdate
 from api.catalog import service as catalog
 from api.clock import utcnow
 from api.companies import service as companies
-from api.companies.models import ApprovalStatus, CompanyApproval, CompanyRole, CompanyStatus
+from api.companies.models import ApprovalStatus, Company, CompanyApproval, CompanyRole, CompanyStatus
 from api.companies.schemas import CompanyRegisterIn, EmployeeIn, EmployeeUpdate
+from api.config import Settings
 from api.customers import service as customers
 from api.customers.schemas import CustomerIn
+from api.db import Domain
 from api.deps import AppSettings, CommerceSession
 from api.errors import AppError, Conflict, NotFound, ServiceUnavailable
 from api.orders.models import Order
@@ -48,6 +50,7 @@ from api.web.company_portal.common import (
     router,
 )
 from api.web.forms import FieldErrors, app_error_fields, fields, validate
+from api.web.reads import DASHBOARD_MAX_AGE_SECONDS, kept_page
 from api.web.render import format_money, redirect, render
 
 ADDRESS_FIELDS = ("first_name", "last_name", "address_1", "city", "postal_code", "country_code")
@@ -144,13 +147,24 @@ def _spend(session: Session, company_id: str, currency: str) -> dict[str, Any] |
 
 
 @router.get(ROOT)
-def dashboard(request: Request, actor: Customer, session: CommerceSession, settings: AppSettings) -> Response:
+async def dashboard(request: Request, actor: Customer, session: CommerceSession, settings: AppSettings) -> Response:
     if actor.company_id is None:
         return redirect(request, f"{ROOT}/register", "Register your company to use the company portal.", "info")
+
+    def answer(view: tuple[str, Company, dict[str, Any]]) -> Response:
+        template, company, context = view
+        return page(request, template, company, actor, "dashboard", context)
+
+    return await kept_page(request, f"company-dashboard:{actor.id}:{actor.company_id}:{utcnow().date()}",
+                           (Domain.commerce,), lambda: _dashboard_view(session, actor, settings), answer,
+                           max_age=DASHBOARD_MAX_AGE_SECONDS)
+
+
+def _dashboard_view(session: Session, actor: Actor, settings: Settings) -> tuple[str, Company, dict[str, Any]]:
+    """The dashboard's template, the company, and every figure it shows (kept between requests)."""
     company = company_of(session, actor)
     if company.status != CompanyStatus.approved:
-        return page(request, "status.html", company, actor, "dashboard",
-                    {"status_text": STATUS_TEXT[CompanyStatus(company.status)]})
+        return "status.html", company, {"status_text": STATUS_TEXT[CompanyStatus(company.status)]}
     used = companies.credit_used(session, company.id)
     orders = companies.company_orders(actor)
     order_count = session.scalar(select(func.count()).select_from(orders.subquery())) or 0
@@ -158,7 +172,7 @@ def dashboard(request: Request, actor: Customer, session: CommerceSession, setti
     open_quotes = quotes.store_quotes(actor).where(Quote.company_id == company.id,
                                                    Quote.status.in_([QuoteStatus.requested, QuoteStatus.responded]))
     pending_approvals = companies.company_approvals(actor).where(CompanyApproval.status == ApprovalStatus.pending)
-    return page(request, "dashboard.html", company, actor, "dashboard", {
+    return "dashboard.html", company, {
         "order_count": order_count, "recent": recent,
         "quote_count": session.scalar(select(func.count()).select_from(open_quotes.subquery())) or 0,
         "team_count": len(companies.list_employees(session, actor)),
@@ -166,7 +180,7 @@ def dashboard(request: Request, actor: Customer, session: CommerceSession, setti
         "credit_used": used, "credit_available": company.credit_limit - used,
         "spend": _spend(session, company.id, company.currency_code),
         "marts": readiness.marts_ready(session, settings.data_dir),
-    })
+    }
 
 
 # ---- employees -----------------------------------------------------------------------------------------

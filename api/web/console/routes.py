@@ -50,6 +50,7 @@ from api.volume_pricing.schemas import TierIn
 from api.web.auth import Form, require_page_scope
 from api.web.components import Pager
 from api.web.forms import FieldErrors, app_error_fields, fields, validate
+from api.web.reads import BOTH_STORES, DASHBOARD_MAX_AGE_SECONDS, kept_page
 from api.web.render import redirect, render
 from api.web.router import page_router
 from api.web.stores import PageContentSession
@@ -115,22 +116,29 @@ def dagster_url(settings: AppSettings, run_id: str | None) -> str | None:
 
 
 @router.get("/console")
-def home(
+async def home(
     request: Request, actor: AdminReader, session: CommerceSession, content: PageContentSession, settings: AppSettings,
     run: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    newest = vendor_routes.list_vendors(session, actor, status=VendorStatus.pending, q=None, limit=5, offset=0)
-    quotes = quote_routes.list_quotes(session, actor, status=QuoteStatus.requested, limit=5, offset=0)
-    companies = company_routes.list_companies(session, actor, status=CompanyStatus.pending_approval, limit=5, offset=0)
-    return render(request, "console/home.html", {
+    def answer(view: dict[str, Any]) -> Response:
+        return render(request, "console/home.html", {**view, "run_id": run, "run_url": dagster_url(settings, run)})
+
+    return await kept_page(request, f"console-home:{actor.id}", BOTH_STORES,
+                           lambda: _home_view(session, content, actor), answer, max_age=DASHBOARD_MAX_AGE_SECONDS)
+
+
+def _home_view(session: Session, content: Session, actor: Actor) -> dict[str, Any]:
+    """What the console's home shows: the queues waiting for an admin, and the sync's health (kept between
+    requests; the sync's ages move with the clock, so at most `DASHBOARD_MAX_AGE_SECONDS`)."""
+    return {
         "vendor_counts": vendors.count_by_status(session),
-        "applications": newest,
-        "quotes": quotes,
-        "companies": companies,
+        "applications": vendor_routes.list_vendors(session, actor, status=VendorStatus.pending, q=None, limit=5,
+                                                   offset=0),
+        "quotes": quote_routes.list_quotes(session, actor, status=QuoteStatus.requested, limit=5, offset=0),
+        "companies": company_routes.list_companies(session, actor, status=CompanyStatus.pending_approval, limit=5,
+                                                   offset=0),
         "sync": sync_service.status(session, content),
-        "run_id": run,
-        "run_url": dagster_url(settings, run),
-    })
+    }
 
 
 # ---- vendors --------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from api.web.auth import Form, require_page_scope
 from api.web.components import Pager
 from api.web.console.routes import PageNo, act, choices, dagster_url, done
 from api.web.forms import fields
+from api.web.reads import kept_page
 from api.web.render import redirect, render
 from api.web.router import page_router
 from connectors.dagster import launch_job
@@ -127,12 +128,15 @@ def run_list(
 
 
 @router.get("/console/finance/runs/{run_id}")
-def run_detail(request: Request, run_id: str, actor: FinanceReader, session: CommerceSession) -> Response:
-    run = run_routes.get_run(run_id, session, actor)
-    return render(request, "finance/run.html", {
-        "run": run, "names": vendor_names(session, [t.vendor_id for t in run.totals]),
-        "finding_help": FINDING_HELP,
-    })
+async def run_detail(request: Request, run_id: str, actor: FinanceReader, session: CommerceSession) -> Response:
+    def view() -> dict[str, Any]:
+        run = run_routes.get_run(run_id, session, actor)
+        return {"run": run, "names": vendor_names(session, [t.vendor_id for t in run.totals])}
+
+    def answer(values: dict[str, Any]) -> Response:
+        return render(request, "finance/run.html", {**values, "finding_help": FINDING_HELP})
+
+    return await kept_page(request, f"finance-run:{actor.id}:{run_id}", (Domain.commerce,), view, answer)
 
 
 FINDING_HELP = {

@@ -8,12 +8,16 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from api.analytics import readiness
 from api.analytics import service as analytics
 from api.analytics.schemas import StatsTotals, VendorStatsOut
 from api.auth import service as auth_service
+from api.auth.actor import Actor
 from api.commissions import service as commissions
+from api.config import Settings
+from api.db import Domain
 from api.deps import AppSettings, CommerceSession
 from api.errors import Conflict, ServiceUnavailable, ValidationFailed
 from api.payouts import balance as balances
@@ -24,6 +28,7 @@ from api.vendors.schemas import VendorRegisterIn
 from api.web import components as charts
 from api.web.auth import Form, PageActor, home_for, set_session_cookie
 from api.web.forms import app_error_fields, fields, validate
+from api.web.reads import DASHBOARD_MAX_AGE_SECONDS, kept_page
 from api.web.render import format_money, redirect, render
 from api.web.vendor_portal.common import ROOT, VendorUser, page, parse_day, router, vendor_of
 
@@ -83,7 +88,7 @@ def _totals(stats: VendorStatsOut | None, currency: str) -> StatsTotals | None:
     return next((t for t in stats.totals if t.currency_code == currency), None)
 
 
-def _stats(session: Any, vendor: Vendor, start: date, end: date) -> VendorStatsOut | None:
+def _stats(session: Session, vendor: Vendor, start: date, end: date) -> VendorStatsOut | None:
     try:
         return analytics.vendor_stats(session, vendor.id, start, end)
     except ServiceUnavailable:
@@ -119,10 +124,7 @@ def _charts(stats: VendorStatsOut, currency: str, start: date, end: date) -> dic
 
 
 @router.get(ROOT)
-def dashboard(request: Request, actor: VendorUser, session: CommerceSession, settings: AppSettings) -> Response:
-    vendor = vendor_of(session, actor)
-    if vendor.status != VendorStatus.approved:
-        return page(request, "status.html", vendor, "dashboard")
+async def dashboard(request: Request, actor: VendorUser, session: CommerceSession, settings: AppSettings) -> Response:
     errors: dict[str, str] = {}
     raw_from, raw_to = request.query_params.get("from"), request.query_params.get("to")
     try:
@@ -132,6 +134,22 @@ def dashboard(request: Request, actor: VendorUser, session: CommerceSession, set
     except ValidationFailed as exc:
         errors = {"from": exc.detail or "Choose a valid range."}
         start, end = analytics.date_range(None, None)
+
+    def answer(view: tuple[str, Vendor, dict[str, Any]]) -> Response:
+        template, vendor, context = view
+        return page(request, template, vendor, "dashboard", {**context, "errors": errors})
+
+    return await kept_page(request, f"vendor-dashboard:{actor.id}:{start}:{end}", (Domain.commerce,),
+                           lambda: _dashboard_view(session, actor, settings, start, end), answer,
+                           max_age=DASHBOARD_MAX_AGE_SECONDS)
+
+
+def _dashboard_view(session: Session, actor: Actor, settings: Settings, start: date,
+                    end: date) -> tuple[str, Vendor, dict[str, Any]]:
+    """The dashboard's template, the vendor, and every figure it shows (plain values, kept between requests)."""
+    vendor = vendor_of(session, actor)
+    if vendor.status != VendorStatus.approved:
+        return "status.html", vendor, {}
     length = (end - start).days + 1
     previous_start, previous_end = start - timedelta(days=length), start - timedelta(days=1)
     currency = vendor.default_currency
@@ -141,7 +159,7 @@ def dashboard(request: Request, actor: VendorUser, session: CommerceSession, set
     counts = portal.live_counts(session, actor, start, end)
     earned = now.earnings if now else 0
     context = {
-        "start": start, "end": end, "errors": errors, "currency": currency, "stats": stats, "totals": now,
+        "start": start, "end": end, "currency": currency, "stats": stats, "totals": now,
         "other_totals": [t for t in (stats.totals if stats else []) if t.currency_code != currency],
         "sales_change": change(now.gross_sales if now else 0, before.gross_sales if before else 0),
         "orders_change": change(now.orders if now else 0, before.orders if before else 0),
@@ -152,4 +170,4 @@ def dashboard(request: Request, actor: VendorUser, session: CommerceSession, set
         "charts": _charts(stats, currency, start, end) if stats is not None else None,
         "minimum_payout": settings.payout_minimum_amount,
     }
-    return page(request, "dashboard.html", vendor, "dashboard", context)
+    return "dashboard.html", vendor, context
