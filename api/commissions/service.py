@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -70,28 +70,45 @@ def _in_force(at: datetime) -> ColumnElement[bool]:
     )
 
 
-def terms_for(
-    session: Session, vendor_id: str, vendor_rate: Decimal, category_ids: Iterable[str], at: datetime
-) -> Terms:
-    """The commission terms for a line of a vendor's product in the (approved) `category_ids` at time `at`, with
-    `vendor_rate` as the last fallback (see the module)."""
-    categories = sorted(set(category_ids))
-    candidates: list[Select[CommissionRule]] = []
+def _rules_in_force(
+    session: Session, vendor_ids: Iterable[str], category_ids: Iterable[str], at: datetime
+) -> list[CommissionRule]:
+    """Every rule version in force at `at` that may price a line of one of `vendor_ids` in some of
+    `category_ids`, in one query: the categories' rules, the vendors' rules and the platform default, highest
+    `priority` first, then by rule id (the order `_pick_terms` relies on)."""
+    targets = [CommissionRule.scope == RuleScope.platform]
+    vendors, categories = sorted(set(vendor_ids)), sorted(set(category_ids))
+    if vendors:
+        targets.append(and_(CommissionRule.scope == RuleScope.vendor, CommissionRule.vendor_id.in_(vendors)))
     if categories:
-        candidates.append(
-            select(CommissionRule)
-            .where(CommissionRule.scope == RuleScope.category, CommissionRule.category_id.in_(categories))
-            .order_by(CommissionRule.priority.desc(), CommissionRule.id)
+        targets.append(and_(CommissionRule.scope == RuleScope.category, CommissionRule.category_id.in_(categories)))
+    return list(session.scalars(
+        select(CommissionRule)
+        .where(or_(*targets), _in_force(at))
+        .order_by(CommissionRule.priority.desc(), CommissionRule.id)
+    ))
+
+
+def _pick_terms(
+    rules: Iterable[CommissionRule], vendor_id: str, vendor_rate: Decimal, category_ids: Iterable[str]
+) -> Terms:
+    """The commission terms for a line of a vendor's product in the (approved) `category_ids`, among `rules`
+    (`_rules_in_force` at the sale), with `vendor_rate` as the last fallback (see the module)."""
+    categories = tuple(sorted(set(category_ids)))
+    by_scope: dict[str, CommissionRule] = {}
+    for rule in rules:  # the first of each scope that applies: the highest priority, then the lowest id
+        applies = (
+            rule.scope == RuleScope.platform
+            or (rule.scope == RuleScope.vendor and rule.vendor_id == vendor_id)
+            or (rule.scope == RuleScope.category and rule.category_id in categories)
         )
-    candidates.append(
-        select(CommissionRule).where(CommissionRule.scope == RuleScope.vendor, CommissionRule.vendor_id == vendor_id)
-    )
-    candidates.append(select(CommissionRule).where(CommissionRule.scope == RuleScope.platform))
-    for statement in candidates:
-        rule = session.scalar(statement.where(_in_force(at)).limit(1))
-        if rule is not None:
-            return Terms(rule.id, rule.rate, dict(rule.fixed_fees), tuple(categories))
-    return Terms(None, vendor_rate, {}, tuple(categories))
+        if applies:
+            by_scope.setdefault(rule.scope, rule)
+    for scope in (RuleScope.category, RuleScope.vendor, RuleScope.platform):
+        if scope in by_scope:
+            rule = by_scope[scope]
+            return Terms(rule.id, rule.rate, dict(rule.fixed_fees), categories)
+    return Terms(None, vendor_rate, {}, categories)
 
 
 # A new vendor's own rate (the last fallback) when no platform rule is in force.
@@ -244,6 +261,10 @@ def record_sale(session: Session, order: Order) -> list[CommissionLine]:
         )
     ):
         categories[product_id].append(category_id)
+    # One lookup of the terms for the whole order: every rule that may apply to one of its lines.
+    rules = _rules_in_force(
+        session, {vo.vendor_id for vo in order.vendor_orders}, {c for ids in categories.values() for c in ids}, at
+    )
     lines = []
     for vendor_order in order.vendor_orders:
         # Lines in id order, so the commission run can reproduce the split (and its remainders) from rows.
@@ -251,8 +272,9 @@ def record_sale(session: Session, order: Order) -> list[CommissionLine]:
         subtotals = [item.subtotal for item in items]
         grosses = money.allocate(vendor_order.total, subtotals if sum(subtotals) > 0 else [1] * len(subtotals))
         for item, gross in zip(items, grosses, strict=True):
-            terms = terms_for(session, vendor_order.vendor_id, vendor_order.commission_rate,
-                              categories[item.product_id], at)
+            terms = _pick_terms(
+                rules, vendor_order.vendor_id, vendor_order.commission_rate, categories[item.product_id]
+            )
             fee = terms.fixed_fees.get(order.currency_code, 0)
             commission = money.commission(item.subtotal, terms.rate, fee)
             lines.append(
