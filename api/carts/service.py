@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from api import money
 from api.auth.actor import Actor
@@ -50,16 +50,29 @@ class PricedPart:
 # ---- access --------------------------------------------------------------------------------------------
 
 
-def get_cart(session: Session, cart_id: str, actor: Actor, *, for_update: bool = False) -> Cart:
-    """The cart id is the capability; a customer's cart is nobody else's (404 for them). `for_update` locks
-    the row until the transaction ends (a request's first load of the cart, so its state is current)."""
-    statement = select(Cart).where(Cart.id == cart_id)
-    if for_update:
-        statement = statement.with_for_update(of=Cart)
-    cart = session.scalar(statement)
+def _visible(cart: Cart | None, actor: Actor) -> Cart:
+    """The cart id is the capability; a customer's cart is nobody else's (404 for them)."""
     if cart is None or (cart.customer_id is not None and cart.customer_id != actor.id):
         raise NotFound("No such cart.")
     return cart
+
+
+def get_cart(session: Session, cart_id: str, actor: Actor, *, for_update: bool = False) -> Cart:
+    """The cart, if `actor` may see it. `for_update` locks the row until the transaction ends (a request's
+    first load of the cart, so its state is current)."""
+    statement = select(Cart).where(Cart.id == cart_id)
+    if for_update:
+        statement = statement.with_for_update(of=Cart)
+    return _visible(session.scalar(statement), actor)
+
+
+def _checkout_cart(session: Session, cart_id: str) -> Cart | None:
+    """The cart, locked, with what checkout reads of it in the same statement: its lines, with their variants,
+    products, vendors and stock (joined, as always), but not the variants' prices (a line keeps its own unit
+    price). Its shipping methods follow in one more."""
+    lines = joinedload(Cart.items).joinedload(CartLineItem.variant).lazyload(ProductVariant.prices)
+    statement = select(Cart).where(Cart.id == cart_id).with_for_update(of=Cart).options(lines)
+    return session.scalars(statement).unique().one_or_none()
 
 
 def _open_cart(session: Session, cart_id: str, actor: Actor) -> Cart:
@@ -413,7 +426,7 @@ def complete(
     """Place the order: stock reserved, payment authorised, cart closed, in the caller's transaction.
     Completing a completed cart returns its order again. An order on a company's account that needs an
     approver returns the (pending) approval request instead, and the cart stays open."""
-    cart = get_cart(session, cart_id, actor, for_update=True)
+    cart = _visible(_checkout_cart(session, cart_id), actor)
     if cart.status == CartStatus.completed:
         existing = orders.order_for_cart(session, cart.id)
         assert existing is not None
@@ -440,7 +453,7 @@ def complete_approved(
     """An approver (or, over the credit limit, the platform) approves a company order: it is placed through the
     same checkout as any other, the credit re-checked under the company row lock (`companies.decide`)."""
     approval = companies.decide(session, actor, approval_id, ApprovalStatus.approved, note, platform=platform)
-    cart = session.scalar(select(Cart).where(Cart.id == approval.cart_id).with_for_update(of=Cart))
+    cart = _checkout_cart(session, approval.cart_id)
     if cart is None or cart.status != CartStatus.open:
         raise Conflict("The cart of this request is no longer open.")
     parts = _checked_parts(cart)
