@@ -43,11 +43,18 @@ def view(session: Session, variant_id: str) -> InventoryLevelOut:
     )
 
 
+def record_changes(session: Session, levels: Iterable[InventoryLevelOut]) -> None:
+    """An `inventory.updated` event with each changed stock level."""
+    for level in levels:
+        outbox.record(
+            session, CommerceOutboxEvent, "inventory.updated", "inventory", level.variant_id,
+            level.model_dump(mode="json"),
+        )
+
+
 def _changed(session: Session, variant_id: str) -> InventoryLevelOut:
     level = view(session, variant_id)
-    outbox.record(
-        session, CommerceOutboxEvent, "inventory.updated", "inventory", variant_id, level.model_dump(mode="json")
-    )
+    record_changes(session, [level])
     return level
 
 
@@ -73,61 +80,69 @@ def set_stocked(session: Session, variant_id: str, stocked: int) -> InventoryLev
     return _changed(session, variant_id)
 
 
-def reserve(session: Session, lines: Iterable[tuple[str, str, int]]) -> None:
+def reserve(session: Session, lines: Iterable[tuple[str, str, int]]) -> list[InventoryLevelOut]:
     """Hold `quantity` of each `(variant_id, vendor_order_id, quantity)`, all or nothing (the caller's
-    transaction rolls back on `OutOfStock`). Three round trips whatever the number of lines: the stock rows
-    locked in primary-key order (so concurrent checkouts queue on the rows they share and never deadlock)
-    and checked, one UPDATE of them all, then the reservations and their outbox events in one flush."""
+    transaction, or savepoint, rolls back on `OutOfStock`). One round trip whatever the number of lines: the
+    stock rows are locked in primary-key order (so concurrent checkouts queue on the rows they share and never
+    deadlock), then those with enough left are updated, in the same statement; the reservations are added to
+    the session. Returns the changed stock levels, in variant order: the caller records them
+    (`record_changes`) in the same transaction, after its own flush, so that they share one outbox INSERT."""
     lines = sorted(lines)
     wanted: dict[str, int] = defaultdict(int)
     for variant_id, _, quantity in lines:
         wanted[variant_id] += quantity
-    locked = {
+    quantity_wanted = case(dict(wanted), value=InventoryLevel.variant_id)
+    # MATERIALIZED: the locking SELECT runs as written (rows locked in its order), never folded into the UPDATE.
+    # What it reads of a row is the row's latest version, once locked (as a plain SELECT ... FOR UPDATE would).
+    locked = (
+        select(InventoryLevel.variant_id,
+               (InventoryLevel.stocked_quantity - InventoryLevel.reserved_quantity).label("available"))
+        .where(InventoryLevel.variant_id.in_(wanted))
+        .order_by(InventoryLevel.variant_id)
+        .with_for_update()
+        .cte("locked")
+        .prefix_with("MATERIALIZED")
+    )
+    updated = {
         row.variant_id: row
         for row in session.execute(
-            select(InventoryLevel.variant_id, InventoryLevel.stocked_quantity, InventoryLevel.reserved_quantity,
-                   ProductVariant.sku, ProductVariant.product_id)
-            .join(ProductVariant, ProductVariant.id == InventoryLevel.variant_id)
-            .where(InventoryLevel.variant_id.in_(wanted))
-            .order_by(InventoryLevel.variant_id)
-            .with_for_update(of=InventoryLevel)
+            update(InventoryLevel)
+            .where(
+                InventoryLevel.variant_id == locked.c.variant_id,
+                ProductVariant.id == InventoryLevel.variant_id,
+                locked.c.available >= quantity_wanted,
+            )
+            .values(
+                reserved_quantity=InventoryLevel.reserved_quantity + quantity_wanted,
+                version=InventoryLevel.version + 1,
+                updated_at=func.now(),
+            )
+            .returning(InventoryLevel.variant_id, InventoryLevel.stocked_quantity, InventoryLevel.reserved_quantity,
+                       InventoryLevel.version, InventoryLevel.updated_at, ProductVariant.sku,
+                       ProductVariant.product_id)
+            .execution_options(synchronize_session=False)
         )
     }
-    for variant_id, quantity in wanted.items():
-        current = locked.get(variant_id)
-        if current is None or current.stocked_quantity - current.reserved_quantity < quantity:
-            raise OutOfStock("Not enough stock left for an item in the cart.", variant_id=variant_id)
-    updated = session.execute(
-        update(InventoryLevel)
-        .where(InventoryLevel.variant_id.in_(wanted))
-        .values(
-            reserved_quantity=InventoryLevel.reserved_quantity + case(dict(wanted), value=InventoryLevel.variant_id),
-            version=InventoryLevel.version + 1,
-            updated_at=func.now(),
-        )
-        .returning(InventoryLevel.variant_id, InventoryLevel.stocked_quantity, InventoryLevel.reserved_quantity,
-                   InventoryLevel.version, InventoryLevel.updated_at)
-        .execution_options(synchronize_session=False)
-    ).all()
+    short = next((variant_id for variant_id in wanted if variant_id not in updated), None)
+    if short is not None:  # no stock record, or not enough left
+        raise OutOfStock("Not enough stock left for an item in the cart.", variant_id=short)
     session.add_all(
         Reservation(variant_id=variant_id, vendor_order_id=vendor_order_id, quantity=quantity)
         for variant_id, vendor_order_id, quantity in lines
     )
-    for row in sorted(updated, key=lambda r: r.variant_id):
-        level = InventoryLevelOut(
+    return [
+        InventoryLevelOut(
             variant_id=row.variant_id,
-            sku=locked[row.variant_id].sku,
-            product_id=locked[row.variant_id].product_id,
+            sku=row.sku,
+            product_id=row.product_id,
             stocked_quantity=row.stocked_quantity,
             reserved_quantity=row.reserved_quantity,
             available_quantity=row.stocked_quantity - row.reserved_quantity,
             version=row.version,
             updated_at=row.updated_at,
         )
-        outbox.record(
-            session, CommerceOutboxEvent, "inventory.updated", "inventory", row.variant_id,
-            level.model_dump(mode="json"),
-        )
+        for row in (updated[variant_id] for variant_id in sorted(updated))
+    ]
 
 
 def _settle(session: Session, vendor_order_id: str, *, consume: bool) -> None:

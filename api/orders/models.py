@@ -79,6 +79,9 @@ class Order(CommerceBase):
     __tablename__ = "orders"
     # A company's orders, newest first (docs/PERFORMANCE.md).
     __table_args__ = (Index("ix_orders_company_id_created_at", "company_id", "created_at"),)
+    # Server-made values (`display_id`, `updated_at`) come back with each INSERT and UPDATE (RETURNING), so an
+    # order event (`orders.service.emit`) carries them without another round trip.
+    __mapper_args__ = {"eager_defaults": True}
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("order"))
     display_id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), unique=True)

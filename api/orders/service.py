@@ -20,6 +20,7 @@ from api.commissions import service as commissions
 from api.commissions.models import LineType
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.inventory import service as inventory
+from api.inventory.schemas import InventoryLevelOut
 from api.orders.models import (
     FULFILLMENT_STATUS,
     ORDER_STATUS,
@@ -72,11 +73,13 @@ def view(order: Order) -> OrderOut:
     return OrderOut.model_validate(order)
 
 
-def emit(session: Session, topic: str, order: Order) -> None:
-    """Bump the order's version and record `topic` with the order's whole state."""
+def emit(session: Session, topic: str, order: Order, stock: Sequence[InventoryLevelOut] = ()) -> None:
+    """Bump the order's version and record `topic` with the order's whole state (its new `updated_at` came
+    back with the flush: `eager_defaults`), after the `inventory.updated` events of the `stock` levels the
+    change moved: all of them one INSERT when the transaction flushes."""
     order.version += 1
     session.flush()
-    session.refresh(order, ["updated_at"])
+    inventory.record_changes(session, stock)
     outbox.record(session, CommerceOutboxEvent, topic, "order", order.id, view(order).model_dump(mode="json"))
 
 
@@ -145,8 +148,9 @@ def place(
 ) -> Order:
     """Create the order and its vendor orders, reserve their stock, then authorise the payment. Stock
     comes first so that a sold-out item never reaches the provider; anything failing after the
-    authorisation cancels it before the error propagates (and the transaction rolls back). A commission
-    line is recorded per order line (`api.commissions.service`)."""
+    authorisation, up to the outbox events, cancels it before the error propagates (and the transaction rolls
+    back). A commission line is recorded per order line (`api.commissions.service`). The stock rows are
+    locked last, so concurrent buyers of one variant wait for each other only over the tail of a checkout."""
     order = Order(
         cart_id=cart_id,
         customer_id=customer_id,
@@ -166,6 +170,9 @@ def place(
         version=0,
         # The one instant of the sale: its commission terms are the ones in force now (`record_sale`).
         created_at=utcnow(),
+        # Known to be empty: nothing is loaded for them after the flush.
+        payment=None,
+        refunds=[],
     )
     for part in parts:
         order.vendor_orders.append(
@@ -199,13 +206,14 @@ def place(
     session.add(order)
     session.flush()
     commissions.record_sale(session, order)
-    inventory.reserve(
+    stock = inventory.reserve(
         session,
         [(line.variant_id, vo.id, line.quantity) for vo in order.vendor_orders for line in vo.items if line.variant_id],
     )
     payment = payments.authorize(session, provider, order, payment_method)
     try:
-        emit(session, "order.placed", order)
+        emit(session, "order.placed", order, stock)
+        session.flush()  # the events too, before the authorisation is left standing
     except BaseException:
         with suppress(PaymentError):  # the original error is the one to report
             provider.cancel(payment.provider_reference)

@@ -1,0 +1,124 @@
+"""What one checkout writes, now that its writes are batched: the stock events then the order's event (one
+INSERT, in that order, with the values the rows hold), every line priced with the right commission terms from one
+lookup, and a sold-out line that leaves nothing behind."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tests.commerce.conftest import Shop
+from tests.commerce.test_statement_counts import CHECKOUT_ONE_LINE, counted
+from tests.conftest import assert_problem
+
+LONG_AGO = "2020-01-01T00:00:00Z"
+
+
+def _rule(shop: Shop, **body: Any) -> Any:
+    return shop.ok(shop.client.post("/admin/commission-rules", json={"valid_from": LONG_AGO, **body},
+                                    headers=shop.admin), 201)
+
+
+def _platform_rule(shop: Shop) -> Any:
+    rules = shop.ok(shop.client.get("/admin/commission-rules", params={"scope": "platform"}, headers=shop.admin))
+    in_force = [r for r in rules["items"] if r["valid_to"] is None]
+    if in_force:
+        return in_force[0]
+    return _rule(shop, name="Platform", scope="platform", rate="0.0500",
+                 fixed_fees=[{"currency_code": "EUR", "amount": 10}])
+
+
+def _lines_by_id(order: dict[str, Any]) -> dict[str, Any]:
+    parts = [{**vo, "items": sorted(vo["items"], key=lambda i: i["id"])} for vo in order["vendor_orders"]]
+    return {**order, "vendor_orders": parts}
+
+
+def test_a_checkout_records_its_stock_events_then_its_order_event_as_the_rows_stand(shop: Shop) -> None:
+    vendors = [shop.vendor(), shop.vendor()]
+    for vendor in vendors:
+        shop.shipping_option(vendor["id"])
+    variants = [shop.product(v["id"], variants=2)["variants"] for v in vendors]
+    lines = [(variants[0][0]["id"], 2), (variants[0][1]["id"], 1), (variants[1][0]["id"], 3)]
+    cart = shop.ready_cart(lines)
+    before = len(shop.outbox())
+
+    order = shop.ok(shop.client.post(f"/store/carts/{cart['id']}/complete", headers=shop.store))
+
+    events = shop.outbox()[before:]
+    stock_events, order_event = events[:-1], events[-1]
+    assert [e["topic"] for e in stock_events] == ["inventory.updated"] * 3
+    assert [e["entity_id"] for e in stock_events] == sorted(variant_id for variant_id, _ in lines)
+    for event in stock_events:  # each carries the level as it now stands
+        level = shop.ok(shop.client.get(f"/admin/inventory/{event['entity_id']}", headers=shop.admin))
+        assert event["payload"] == level
+        assert (level["stocked_quantity"], level["reserved_quantity"]) == (10, dict(lines)[event["entity_id"]])
+    assert (order_event["topic"], order_event["entity_id"]) == ("order.placed", order["id"])
+    # The event and the answer agree to the field, and with the stored order (server-made updated_at and
+    # display_id too; a stored order lists a vendor order's lines by id, the placed one in the cart's order).
+    stored = shop.ok(shop.client.get(f"/admin/orders/{order['id']}", headers=shop.admin))
+    assert order_event["payload"] == order
+    assert _lines_by_id(order) == _lines_by_id(stored)
+    assert (order["version"], order["payment_status"], order["refunds"]) == (1, "authorized", [])
+    assert order["payment"]["amount"] == order["total"]
+
+
+def test_every_line_gets_its_own_terms_from_one_lookup(shop: Shop) -> None:
+    platform = _platform_rule(shop)
+    ruled, plain = shop.vendor(), shop.vendor()
+    for vendor in (ruled, plain):
+        shop.shipping_option(vendor["id"])
+    vendor_rule = _rule(shop, name="Ruled 20%", scope="vendor", vendor_id=ruled["id"], rate="0.2000")
+    low = _rule(shop, name="A", scope="category", category_id="cat_terms_a", rate="0.1500", priority=1)
+    high = _rule(shop, name="B", scope="category", category_id="cat_terms_b", rate="0.1200", priority=5)
+    tied = [_rule(shop, name=f"Tie {c}", scope="category", category_id=f"cat_terms_{c}", rate=rate, priority=3)
+            for c, rate in (("c", "0.0300"), ("d", "0.0400"))]
+    first_tied = min(tied, key=lambda r: r["id"])  # same priority: the lowest rule id wins
+
+    def variant(vendor: dict[str, Any], *categories: str) -> str:
+        product = shop.product(vendor["id"], prices={"EUR": 1000}, category_ids=categories)
+        return str(product["variants"][0]["id"])
+
+    expected = {  # variant -> the rule that must price its line
+        variant(ruled, "cat_terms_a", "cat_terms_b"): high,  # the higher priority of two categories
+        variant(ruled): vendor_rule,  # no category: the vendor's rule
+        variant(ruled, "cat_terms_none"): vendor_rule,  # a category without a rule: the vendor's rule
+        variant(plain, "cat_terms_a"): low,  # a category rule beats the platform default
+        variant(plain): platform,  # nothing else: the platform default
+        variant(plain, "cat_terms_c", "cat_terms_d"): first_tied,
+    }
+    cart = shop.ready_cart([(v, 1) for v in expected])
+    with counted(shop.database) as seen:
+        order = shop.ok(shop.client.post(f"/store/carts/{cart['id']}/complete", headers=shop.store))
+    assert len(seen) <= CHECKOUT_ONE_LINE, seen
+
+    sale_lines = shop.ok(shop.client.get("/admin/commissions", params={"order_id": order["id"], "limit": 100},
+                                         headers=shop.admin))["items"]
+    variant_of = {item["id"]: item["variant_id"] for vo in order["vendor_orders"] for item in vo["items"]}
+    assert len(sale_lines) == len(expected)
+    for line in sale_lines:
+        rule = expected[variant_of[line["order_line_item_id"]]]
+        fee = rule["fixed_fees"].get("EUR", 0)
+        assert (line["rule_id"], line["rate"], line["fixed_fee"]) == (rule["id"], rule["rate"], fee), line
+        assert line["base_amount"] == 1000
+        assert line["commission_amount"] == min(1000, int(1000 * Decimal(rule["rate"])) + fee)  # exact here
+
+
+def test_a_line_sold_out_since_it_was_added_fails_the_checkout_and_leaves_nothing(shop: Shop) -> None:
+    vendor = shop.vendor()
+    shop.shipping_option(vendor["id"])
+    plenty = shop.product(vendor["id"], stock=100)["variants"][0]["id"]
+    scarce = shop.product(vendor["id"], stock=5)["variants"][0]["id"]
+    cart = shop.ready_cart([(plenty, 2), (scarce, 4)])
+    shop.ok(shop.client.post(f"/admin/inventory/{scarce}", json={"stocked_quantity": 3}, headers=shop.admin))
+    before = shop.snapshot()
+
+    problem = assert_problem(shop.client.post(f"/store/carts/{cart['id']}/complete", headers=shop.store),
+                             409, "conflict")
+
+    assert problem.get("variant_id") == scarce
+    assert shop.snapshot() == before  # no order, no reservation, no stock held on the other line, no event
+    assert shop.ok(shop.client.get(f"/store/carts/{cart['id']}", headers=shop.store))["status"] == "open"
+    # Stock back: the same cart completes.
+    shop.ok(shop.client.post(f"/admin/inventory/{scarce}", json={"stocked_quantity": 4}, headers=shop.admin))
+    order = shop.ok(shop.client.post(f"/store/carts/{cart['id']}/complete", headers=shop.store))
+    assert sorted(i["quantity"] for vo in order["vendor_orders"] for i in vo["items"]) == [2, 4]
