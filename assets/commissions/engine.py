@@ -16,8 +16,10 @@ How the amounts are computed (the rules of `api/commissions/service.py`, re-impl
   lines, 2 cores): the bare aggregation takes about 5.8 s in PostgreSQL against 1.5 s in polars or DuckDB
   plus 1.7 s to COPY the rows out; a first SQL version of the run (INSERT ... SELECT of every computed line,
   then a join with the ledger) took 16.6 s. The run keeps no per-line copy: what it stores is the totals per
-  vendor and currency and every finding, so the rows only travel out of PostgreSQL once (lines, rules,
-  categories and the recorded sale lines, by COPY) and the comparison is a polars join.
+  vendor and currency and every finding, so the rows only travel out of PostgreSQL once and the comparison
+  is a polars join. The order lines (then the rules) and the recorded sale lines (with the categories each was
+  priced with) are copied out at once, on two connections reading one exported snapshot: the two COPYs were
+  4.9 s one after the other, 3.1 s side by side on 2 cores.
 - **Reversals** (refunds recorded in the period, and the remainder reversed when a vendor order is
   canceled in the period): the vendor order's history is replayed from its recomputed sale lines: each
   refund's allocation is split over the lines by what each still holds (largest remainder), and each line's
@@ -33,6 +35,9 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -40,11 +45,13 @@ from typing import Any
 
 import polars as pl
 import psycopg
+import psycopg.sql
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from api import money
 from api.commission_runs.models import CommissionRun, RunStatus
+from api.db import libpq_url
 
 AMOUNT_FIELDS = ("gross_amount", "base_amount", "fixed_fee", "commission_amount", "vendor_amount")
 FINDINGS_KEPT = 1000  # findings stored on the run record; `finding_count` has them all
@@ -272,7 +279,8 @@ RECORDED_SQL = """
            cl.currency_code AS r_currency_code, cl.gross_amount AS r_gross_amount, cl.base_amount AS r_base_amount,
            (cl.rate * 10000)::bigint AS r_rate_e4, cl.fixed_fee AS r_fixed_fee,
            cl.commission_amount AS r_commission_amount, cl.vendor_amount AS r_vendor_amount,
-           (extract(epoch FROM o.created_at) * 1000000)::bigint AS r_ordered_at
+           (extract(epoch FROM o.created_at) * 1000000)::bigint AS r_ordered_at,
+           cl.categories AS r_categories
     FROM commerce.commission_lines AS cl JOIN commerce.orders AS o ON o.id = cl.order_id
     WHERE cl.type = 'sale' AND o.created_at >= '{start}' AND o.created_at < '{end}'
 """
@@ -283,12 +291,6 @@ RULES_SQL = """
            coalesce((extract(epoch FROM valid_to) * 1000000)::bigint, 9223372036854775807) AS valid_to
     FROM commerce.commission_rules
 """
-# The (approved) categories each sale was priced with, as recorded on its sale line: frozen at the sale.
-CATEGORIES_SQL = """
-    SELECT cl.order_line_item_id AS order_line_id, unnest(cl.categories) AS category_id
-    FROM commerce.commission_lines AS cl JOIN commerce.orders AS o ON o.id = cl.order_id
-    WHERE cl.type = 'sale' AND o.created_at >= '{start}' AND o.created_at < '{end}'
-"""
 LINE_SCHEMA = {
     "order_line_id": pl.Utf8, "vendor_order_id": pl.Utf8, "order_id": pl.Utf8, "vendor_id": pl.Utf8,
     "product_id": pl.Utf8, "subtotal": pl.Int64, "vo_total": pl.Int64, "currency_code": pl.Utf8,
@@ -298,6 +300,7 @@ RECORDED_SCHEMA = {
     "order_line_id": pl.Utf8, "r_id": pl.Utf8, "r_vendor_id": pl.Utf8, "r_currency_code": pl.Utf8,
     "r_gross_amount": pl.Int64, "r_base_amount": pl.Int64, "r_rate_e4": pl.Int64, "r_fixed_fee": pl.Int64,
     "r_commission_amount": pl.Int64, "r_vendor_amount": pl.Int64, "r_ordered_at": pl.Int64,
+    "r_categories": pl.Utf8,  # the (approved) categories the sale was priced with, frozen at the sale: '{a,b}'
 }
 RULE_SCHEMA = {
     "rule_id": pl.Utf8, "scope": pl.Utf8, "vendor_id": pl.Utf8, "category_id": pl.Utf8, "rate_e4": pl.Int64,
@@ -313,27 +316,56 @@ class Inputs:
     recorded: pl.DataFrame
 
 
-def _copy_out(session: Session, sql: str, schema: dict[str, Any]) -> pl.DataFrame:
+def _copy_out(connection: psycopg.Connection[Any], sql: str, schema: dict[str, Any]) -> pl.DataFrame:
     """Rows of `sql` through COPY ... TO STDOUT (CSV), straight into polars: the fastest way out of PostgreSQL
     without Arrow."""
     buffer = io.BytesIO()
-    dbapi = session.connection().connection.dbapi_connection
-    assert isinstance(dbapi, psycopg.Connection)  # the psycopg 3 driver of `api.db`
-    with dbapi.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+    with connection.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
         for chunk in copy:
             buffer.write(chunk)
     return pl.read_csv(buffer.getvalue(), schema=schema) if buffer.tell() else pl.DataFrame(schema=schema)
 
 
+@contextmanager
+def _snapshot_readers(session: Session, count: int) -> Iterator[list[psycopg.Connection[Any]]]:
+    """`count` more connections reading what the session's transaction sees now (its exported snapshot, with its
+    tenant scope), so that several COPYs run at once - one server process each - and still agree row for row."""
+    snapshot, vendor_id, company_id = session.execute(text(
+        "SELECT pg_export_snapshot(), current_setting('app.vendor_id', true), "
+        "current_setting('app.company_id', true)"
+    )).one()
+    url = libpq_url(session.connection().engine.url.render_as_string(hide_password=False))
+    readers: list[psycopg.Connection[Any]] = []
+    try:
+        for _ in range(count):
+            reader = psycopg.connect(url)
+            readers.append(reader)
+            reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            reader.execute(psycopg.sql.SQL("SET TRANSACTION SNAPSHOT {}").format(psycopg.sql.Literal(snapshot)))
+            reader.execute("SELECT set_config('app.vendor_id', coalesce(%s, ''), true), "
+                           "set_config('app.company_id', coalesce(%s, ''), true)", (vendor_id, company_id))
+        yield readers
+    finally:
+        for reader in readers:
+            reader.close()
+
+
 def load_inputs(session: Session, start: datetime, end: datetime) -> Inputs:
-    return Inputs(
-        lines=_copy_out(session, LINES_SQL.format(start=start.isoformat(), end=end.isoformat()), LINE_SCHEMA),
-        rules=_copy_out(session, RULES_SQL, RULE_SCHEMA),
-        categories=_copy_out(session, CATEGORIES_SQL.format(start=start.isoformat(), end=end.isoformat()),
-                             {"order_line_id": pl.Utf8, "category_id": pl.Utf8}),
-        recorded=_copy_out(session, RECORDED_SQL.format(start=start.isoformat(), end=end.isoformat()),
-                           RECORDED_SCHEMA),
+    """The run's rows, by COPY: the order lines (then the rules) and the recorded sale lines with the categories
+    each was priced with, on a connection each and both at once (one snapshot)."""
+    window = {"start": start.isoformat(), "end": end.isoformat()}
+    with _snapshot_readers(session, 2) as (lines, recorded), ThreadPoolExecutor(2) as pool:
+        recorded_rows = pool.submit(_copy_out, recorded, RECORDED_SQL.format(**window), RECORDED_SCHEMA)
+        order_lines = _copy_out(lines, LINES_SQL.format(**window), LINE_SCHEMA)
+        rules = _copy_out(lines, RULES_SQL, RULE_SCHEMA)
+        sale_lines = recorded_rows.result()
+    categories = (
+        sale_lines.select("order_line_id", pl.col("r_categories").str.strip_chars("{}").str.split(",")
+                          .alias("category_id"))
+        .explode("category_id")
+        .filter(pl.col("category_id").is_not_null() & (pl.col("category_id") != ""))
     )
+    return Inputs(lines=order_lines, rules=rules, categories=categories, recorded=sale_lines.drop("r_categories"))
 
 
 def compute_sales(inputs: Inputs) -> pl.DataFrame:
