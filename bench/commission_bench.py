@@ -234,7 +234,7 @@ def commission_run(url: str, days: list[date]) -> tuple[Totals, int]:
     totals: dict[tuple[str, str], list[int]] = {}
     findings = 0
     with database.transaction(Domain.commerce) as session:  # as the asset does for a range of partitions
-        results = run_periods(session, [(day, day) for day in days])
+        results = run_periods(session, [(day, day) for day in days], separate_readers=True)
     for result in results:
         findings += result.finding_count
         for t in result.totals:

@@ -145,7 +145,8 @@ def commission_run(context: AssetExecutionContext, stores: StoresResource) -> It
     suites_by_run: list[list[Any]] = []
     days = _days(context)
     with stores.database.transaction(Domain.commerce) as session:
-        results = run_periods(session, [(day, day) for day in days], dagster_run_id=context.run_id)
+        results = run_periods(session, [(day, day) for day in days], dagster_run_id=context.run_id,
+                              separate_readers=True)
     for result in results:
         context.log.info(
             f"{result.period_start}: run {result.run_id} ({result.status}"

@@ -18,8 +18,8 @@ How the amounts are computed (the rules of `api/commissions/service.py`, re-impl
   then a join with the ledger) took 16.6 s. The run keeps no per-line copy: what it stores is the totals per
   vendor and currency and every finding, so the rows only travel out of PostgreSQL once and the comparison
   is a polars join. The order lines (then the rules) and the recorded sale lines (with the categories each was
-  priced with) are copied out at once, on two connections reading one exported snapshot: the two COPYs were
-  4.9 s one after the other, 3.1 s side by side on 2 cores.
+  priced with) are copied out at once by the asset, on two connections reading one exported snapshot
+  (`separate_readers`): the two COPYs were 4.9 s one after the other, 3.1 s side by side on 2 cores.
 - **Reversals** (refunds recorded in the period, and the remainder reversed when a vendor order is
   canceled in the period): the vendor order's history is replayed from its recomputed sale lines: each
   refund's allocation is split over the lines by what each still holds (largest remainder), and each line's
@@ -327,9 +327,17 @@ def _copy_out(connection: psycopg.Connection[Any], sql: str, schema: dict[str, A
 
 
 @contextmanager
-def _snapshot_readers(session: Session, count: int) -> Iterator[list[psycopg.Connection[Any]]]:
-    """`count` more connections reading what the session's transaction sees now (its exported snapshot, with its
-    tenant scope), so that several COPYs run at once - one server process each - and still agree row for row."""
+def _snapshot_readers(session: Session, count: int, separate: bool) -> Iterator[list[psycopg.Connection[Any]]]:
+    """With `separate`: `count` more connections reading what was committed when this is called (the session's
+    exported snapshot, with its tenant scope; not the session's own uncommitted writes), so that several COPYs
+    run at once - one server process each - and still agree row for row. Else the session's own connection,
+    `count` times: it also sees the transaction's own writes, and works inside a savepoint (where no snapshot
+    can be exported)."""
+    if not separate:
+        own = session.connection().connection.dbapi_connection
+        assert isinstance(own, psycopg.Connection)  # the psycopg 3 driver of `api.db`
+        yield [own] * count
+        return
     snapshot, vendor_id, company_id = session.execute(text(
         "SELECT pg_export_snapshot(), current_setting('app.vendor_id', true), "
         "current_setting('app.company_id', true)"
@@ -350,15 +358,19 @@ def _snapshot_readers(session: Session, count: int) -> Iterator[list[psycopg.Con
             reader.close()
 
 
-def load_inputs(session: Session, start: datetime, end: datetime) -> Inputs:
+def load_inputs(session: Session, start: datetime, end: datetime, separate_readers: bool = False) -> Inputs:
     """The run's rows, by COPY: the order lines (then the rules) and the recorded sale lines with the categories
-    each was priced with, on a connection each and both at once (one snapshot)."""
+    each was priced with; with `separate_readers` on a connection each and both at once (one snapshot)."""
     window = {"start": start.isoformat(), "end": end.isoformat()}
-    with _snapshot_readers(session, 2) as (lines, recorded), ThreadPoolExecutor(2) as pool:
-        recorded_rows = pool.submit(_copy_out, recorded, RECORDED_SQL.format(**window), RECORDED_SCHEMA)
+    with _snapshot_readers(session, 2, separate_readers) as (lines, recorded), ThreadPoolExecutor(1) as pool:
+        if recorded is lines:  # one connection: one COPY after the other
+            sale_lines = _copy_out(recorded, RECORDED_SQL.format(**window), RECORDED_SCHEMA)
+        else:
+            recorded_rows = pool.submit(_copy_out, recorded, RECORDED_SQL.format(**window), RECORDED_SCHEMA)
         order_lines = _copy_out(lines, LINES_SQL.format(**window), LINE_SCHEMA)
         rules = _copy_out(lines, RULES_SQL, RULE_SCHEMA)
-        sale_lines = recorded_rows.result()
+        if recorded is not lines:
+            sale_lines = recorded_rows.result()
     categories = (
         sale_lines.select("order_line_id", pl.col("r_categories").str.strip_chars("{}").str.split(",")
                           .alias("category_id"))
@@ -563,10 +575,13 @@ def _totals(sales: pl.DataFrame | None, reversals: list[_Reversal]) -> list[dict
 
 
 def run_periods(
-    session: Session, periods: list[tuple[date, date]], dagster_run_id: str | None = None
+    session: Session, periods: list[tuple[date, date]], dagster_run_id: str | None = None, *,
+    separate_readers: bool = False,
 ) -> list[RunResult]:
     """Compute (or recompute, while still a draft) the commission run of each period (non-overlapping,
-    usually single days). The rows of the whole window are loaded and computed once, then split by period."""
+    usually single days). The rows of the whole window are loaded and computed once, then split by period.
+    `separate_readers` copies the rows out on two more connections at once (`load_inputs`): only for a
+    transaction that has written nothing the run reads (they do not see its uncommitted writes), as the asset's."""
     results: dict[tuple[date, date], RunResult] = {}
     drafts: dict[tuple[date, date], CommissionRun] = {}
     for period_start, period_end in sorted(periods):
@@ -596,7 +611,7 @@ def run_periods(
             for period_start, period_end in drafts
             for i in range((period_end - period_start).days + 1)
         }
-        inputs = load_inputs(session, start, end)
+        inputs = load_inputs(session, start, end, separate_readers)
         sales = compute_sales(inputs) if not inputs.lines.is_empty() else None
         by_day_sales = _by_day(sales, "ordered_at")
         by_day_recorded = _by_day(inputs.recorded, "r_ordered_at")
