@@ -1,5 +1,5 @@
 """Read caches for the hot public reads (catalog, regions, shipping options, volume pricing, the public
-content API) and for the actor behind a publishable key.
+content API) and for the actors behind publishable keys and browser sessions (`ReadCache.kept_actor`).
 
 An entry is valid for one version of its store (api/cache_events.py: moved by a PostgreSQL notification
 from every transaction that changes what a reader could see), so a hit costs no database work at all.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -34,6 +34,8 @@ from api.observability.metrics import record_cache_lookup
 
 T = TypeVar("T")
 PUBLIC_CACHE_CONTROL = "public, no-cache"
+# The store a kept actor is read from, and whose version it is valid for.
+ACTOR_DOMAIN = Domain.commerce
 
 
 class VersionedCache(Generic[T]):
@@ -101,8 +103,36 @@ class ReadCache:
         # running the same queries (the burst after every change).
         self._building: dict[str, threading.Lock] = {}
         self._building_lock = threading.Lock()
-        # The actor behind a publishable key, and until when it holds (None: until the version moves).
+        # The actors of publishable keys and sessions (`kept_actor`), with until when each holds (None: until
+        # the version moves).
         self.actors: VersionedCache[tuple[datetime | None, Actor]] = VersionedCache(max_entries, name="actors")
+
+    def kept_actor(
+        self, key: str, versions: Mapping[Domain, str | None], now: datetime | None = None
+    ) -> Actor | None:
+        """The actor kept under `key`, while the version it was read at still stands in `versions` (the caller's
+        reading of the stores' versions) and its expiry has not passed (by `now`, default the clock); else None.
+
+        An actor is read from the commerce store (users, login tokens, API keys): any change there (a logout, a
+        deactivated user, a revoked or rotated key) moves that version and ends every kept actor."""
+        version = versions[ACTOR_DOMAIN]
+        kept = self.actors.get(key, version) if version is not None else None
+        if kept is None:
+            return None
+        until, actor = kept
+        if until is not None and until <= (now if now is not None else utcnow()):
+            return None
+        return actor
+
+    def keep_actor(
+        self, key: str, versions: Mapping[Domain, str | None], actor: Actor, until: datetime | None
+    ) -> None:
+        """Keep `actor` under `key` for `kept_actor`: valid at the version in `versions` (read before the actor was
+        looked up, so a change during the lookup leaves it unkept) and before `until` (None: no expiry of its own).
+        Nothing is kept while the version is unknown."""
+        version = versions[ACTOR_DOMAIN]
+        if version is not None:
+            self.actors.put(key, version, (until, actor))
 
     def answer(self, request: Request, domain: Domain, build: Callable[[], bytes]) -> Response:
         """The JSON answer for this exact URL: from the cache while `domain` has not changed, else built
@@ -202,9 +232,7 @@ class SharedAnswersMiddleware:
             return False
         if publishable is None:
             return True
-        commerce = versions[Domain.commerce]
-        held = self.cache.actors.get(publishable, commerce) if commerce is not None else None
-        return held is not None and (held[0] is None or held[0] > utcnow())
+        return self.cache.kept_actor(publishable, versions) is not None
 
     @staticmethod
     async def _send(answer: SharedAnswer, if_none_match: str | None, send: Send) -> None:

@@ -18,7 +18,6 @@ from api.auth.actor import ANONYMOUS, Actor
 from api.auth.models import Role
 from api.auth.scopes import Scope
 from api.cache import ReadCache
-from api.clock import utcnow
 from api.config import Settings
 from api.db import PLATFORM, Database, Domain, TenantScope, set_tenant_scope
 from api.errors import Forbidden, Unauthorized
@@ -90,17 +89,20 @@ def current_actor(request: Request, session: CommerceSession) -> Actor:
 
 def _resolve_actor(request: Request, session: Session) -> Actor:
     # Storefronts send their publishable key on every read: the actor it stands for is kept for as long as
-    # the commerce store's version stands (revoking or rotating a key moves it), so a hit opens no session.
+    # the commerce store's version stands (revoking or rotating a key moves it), so a hit opens no session
+    # (`ReadCache.kept_actor`).
     cache: ReadCache = request.app.state.read_cache
     publishable_key_id = None
     publishable = request.headers.get(PUBLISHABLE_KEY_HEADER)
     anonymous_call = publishable is not None and "authorization" not in request.headers
-    version = cache.versions.current(Domain.commerce) if anonymous_call else None
-    if publishable and version is not None:
-        cached = cache.actors.get(publishable, version)
-        if cached is not None and (cached[0] is None or cached[0] > utcnow()):
-            request.state.actor = cached[1]
-            return cached[1]
+    versions = cache.versions.snapshot() if anonymous_call else None
+    # Only a publishable key is looked up (only one is kept here): the same cache keeps browser sessions under
+    # "session:" + their token's digest, which must not work as a key.
+    if publishable and versions is not None and publishable.startswith("pk_"):
+        kept = cache.kept_actor(publishable, versions)
+        if kept is not None:
+            request.state.actor = kept
+            return kept
     if publishable:
         key = auth_service.find_api_key(session, publishable)
         if not publishable.startswith("pk_"):
@@ -116,10 +118,10 @@ def _resolve_actor(request: Request, session: Session) -> Actor:
     else:
         actor = auth_service.actor_for_token(session, credential, publishable_key_id)
     request.state.actor = actor
-    if publishable and version is not None and publishable_key_id is not None:
+    if publishable and versions is not None and publishable_key_id is not None:
         # A previous secret works only until its overlap window ends: so does its cache entry.
         until = None if key.secret_hash == auth_service.sha256(publishable) else key.previous_valid_until
-        cache.actors.put(publishable, version, (until, actor))
+        cache.keep_actor(publishable, versions, actor, until)
     return actor
 
 

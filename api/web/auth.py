@@ -29,8 +29,7 @@ from api.auth.actor import ANONYMOUS, Actor
 from api.auth.models import Role
 from api.auth.scopes import Scope
 from api.cache import read_cache
-from api.clock import utcnow
-from api.db import Domain, needs_database_work, set_tenant_scope
+from api.db import needs_database_work, set_tenant_scope
 from api.deps import CommerceSession, tenant_scope
 from api.errors import AppError, ErrorCode, Forbidden, TokenExpired, Unauthorized
 from api.web.reads import store_versions
@@ -84,9 +83,10 @@ async def page_actor(request: Request, session: CommerceSession) -> Actor:
     reading of the request's headers, which a browser never sends). The commerce transaction is narrowed to the
     actor's tenant for row-level security, as the API does for a bearer token.
 
-    A session's actor is kept between requests (by the token's digest) while the commerce store's version stands
-    (logging out, and any change to a user, moves it) and the token has not expired: a visitor without a cookie,
-    or with a known session, is known without the database and without a thread hop."""
+    A session's actor is kept between requests (by the token's digest, `ReadCache.kept_actor`) while the commerce
+    store's version stands (logging out, and any change to a user, moves it) and the token has not expired: a
+    visitor without a cookie, or with a known session, is known without the database and without a thread hop.
+    Any other session costs one hop: the token's lookup and the narrowing of its transaction."""
     cached: Actor | None = getattr(request.state, "page_actor", None)
     if cached is not None:
         return cached
@@ -94,17 +94,16 @@ async def page_actor(request: Request, session: CommerceSession) -> Actor:
     actor = ANONYMOUS
     if raw:
         key = "session:" + auth_service.sha256(raw)
-        actors = read_cache(request).actors
-        version = store_versions(request)[Domain.commerce]
-        kept = actors.get(key, version) if version is not None else None
-        if kept is not None and kept[0] is not None and kept[0] > utcnow():
-            actor = kept[1]
-        else:
-            found = await run_in_threadpool(_signed_in_actor, session, raw)
-            if found is not None:
-                actor = found[0]
-                if version is not None:
-                    actors.put(key, version, (found[1], actor))
+        cache = read_cache(request)
+        versions = store_versions(request)
+        kept = cache.kept_actor(key, versions)
+        if kept is None:
+            actor, until = await run_in_threadpool(_signed_in_actor, session, raw)
+            if until is not None:
+                cache.keep_actor(key, versions, actor, until)
+            request.state.page_actor = actor
+            return actor
+        actor = kept
     if needs_database_work(session):
         await run_in_threadpool(set_tenant_scope, session, tenant_scope(actor))
     else:
@@ -113,11 +112,15 @@ async def page_actor(request: Request, session: CommerceSession) -> Actor:
     return actor
 
 
-def _signed_in_actor(session: Session, raw: str) -> tuple[Actor, datetime] | None:
+def _signed_in_actor(session: Session, raw: str) -> tuple[Actor, datetime | None]:
+    """The user of a live login token and until when the token holds, else anonymous (and None: nothing to
+    keep); the session's transaction narrowed to that actor's tenant in the same worker thread."""
     try:
-        return auth_service.token_holder(session, raw, None)
+        actor, until = auth_service.token_holder(session, raw, None)
     except (Unauthorized, TokenExpired):
-        return None
+        actor, until = ANONYMOUS, None
+    set_tenant_scope(session, tenant_scope(actor))
+    return actor, until
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]

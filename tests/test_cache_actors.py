@@ -1,0 +1,163 @@
+"""Kept actors (`ReadCache.kept_actor`): the actor of a publishable key or a browser session is used again only
+while the commerce version it was read at stands and its own expiry (a token's, a rotated secret's overlap window)
+has not passed."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import service as auth_service
+from api.auth.actor import ANONYMOUS
+from api.auth.models import Role
+from api.cache import ReadCache
+from api.clock import utcnow
+from api.config import Settings
+from api.db import Database, Domain
+from tests.conftest import assert_problem
+
+
+@contextmanager
+def statements(database: Database, table: str) -> Iterator[list[str]]:
+    """The statements run on the commerce store that read `table`."""
+    seen: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if table in statement:
+            seen.append(statement)
+
+    event.listen(database.commerce_engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(database.commerce_engine, "before_cursor_execute", before)
+
+
+def until_kept(database: Database, table: str, call: Callable[[], Any]) -> None:
+    """Calls until one answers without reading `table` (a late notification of the set-up's writes may move the
+    version, or the listener may not have heard the first one yet)."""
+    for _ in range(10):
+        with statements(database, table) as seen:
+            assert call().status_code == 200
+        if not seen:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"every call read {table}")
+
+
+def later(monkeypatch: pytest.MonkeyPatch, moment: datetime, *modules: str) -> None:
+    for module in modules:
+        monkeypatch.setattr(f"{module}.utcnow", lambda: moment)
+
+
+def test_a_kept_actor_holds_while_its_version_stands_and_until_its_expiry() -> None:
+    cache = ReadCache()
+    now = utcnow()
+    unknown = cache.versions.snapshot()
+    cache.keep_actor("k", unknown, ANONYMOUS, None)  # an unknown version keeps nothing
+    assert cache.kept_actor("k", unknown, now) is None
+
+    cache.versions.moved([Domain.commerce, Domain.content])
+    read_at = cache.versions.snapshot()
+    cache.keep_actor("k", read_at, ANONYMOUS, now + timedelta(minutes=1))
+    cache.keep_actor("forever", read_at, ANONYMOUS, None)
+    assert cache.kept_actor("k", read_at, now) is ANONYMOUS
+    assert cache.kept_actor("k", read_at, now + timedelta(minutes=1)) is None  # the expiry is exclusive
+    assert cache.kept_actor("forever", read_at, now + timedelta(days=365)) is ANONYMOUS
+    assert cache.kept_actor("k", unknown, now) is None
+
+    cache.versions.moved([Domain.content])  # another store: the actors stand
+    assert cache.kept_actor("k", cache.versions.snapshot(), now) is ANONYMOUS
+    cache.versions.moved([Domain.commerce])
+    assert cache.kept_actor("k", cache.versions.snapshot(), now) is None
+    assert cache.kept_actor("forever", cache.versions.snapshot(), now) is None
+
+
+def test_a_kept_session_ends_at_its_tokens_expiry_while_the_version_stands(
+    client: TestClient, database: Database, settings: Settings, make_user: Callable[..., dict[str, Any]],
+    login: Callable[[dict[str, Any]], dict[str, str]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = login(make_user(Role.customer))["Authorization"].removeprefix("Bearer ")
+    cookie = {"Cookie": f"mp_session={token}"}
+    until_kept(database, "auth_tokens", lambda: client.get("/account", headers=cookie, follow_redirects=False))
+
+    expired = utcnow() + timedelta(seconds=settings.token_ttl_seconds + 1)
+    later(monkeypatch, expired, "api.cache")
+    with statements(database, "auth_tokens") as seen:
+        assert client.get("/account", headers=cookie, follow_redirects=False).status_code == 200
+    assert seen, "an expired kept session was used without looking its token up"
+
+    later(monkeypatch, expired, "api.auth.service")
+    signed_out = client.get("/account", headers=cookie, follow_redirects=False)
+    assert signed_out.status_code == 303
+    assert signed_out.headers["location"].startswith("/login?next=")
+
+
+def test_a_rotated_secrets_kept_actor_ends_with_its_overlap_window(
+    client: TestClient, database: Database, admin_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = client.post("/admin/api-keys", json={"name": "kiosk", "kind": "publishable"}, headers=admin_headers)
+    assert created.status_code == 201, created.text
+    key = created.json()
+    rotated = client.post(f"/admin/api-keys/{key['id']}/rotate", json={"overlap_seconds": 60}, headers=admin_headers)
+    assert rotated.status_code == 200, rotated.text
+    old = {"x-publishable-api-key": key["secret"]}
+    new = {"x-publishable-api-key": rotated.json()["secret"]}
+    until_kept(database, "api_keys", lambda: client.get("/auth/me", headers=old))
+    until_kept(database, "api_keys", lambda: client.get("/auth/me", headers=new))
+
+    past_window = utcnow() + timedelta(seconds=61)
+    later(monkeypatch, past_window, "api.cache")
+    with statements(database, "api_keys") as seen:
+        assert client.get("/auth/me", headers=old).status_code == 200
+    assert seen, "the previous secret's kept actor was used after its overlap window"
+    # The current secret's actor has no expiry of its own: it is kept whatever the clock says.
+    until_kept(database, "api_keys", lambda: client.get("/auth/me", headers=new))
+
+    later(monkeypatch, past_window, "api.auth.service")
+    assert_problem(client.get("/auth/me", headers=old), 401, "unauthorized")
+    assert client.get("/auth/me", headers=new).status_code == 200
+
+
+def test_a_kept_session_is_not_reachable_through_the_publishable_key_header(
+    client: TestClient, database: Database, make_user: Callable[..., dict[str, Any]],
+    login: Callable[[dict[str, Any]], dict[str, str]],
+) -> None:
+    token = login(make_user(Role.customer))["Authorization"].removeprefix("Bearer ")
+    cookie = {"Cookie": f"mp_session={token}"}
+    until_kept(database, "auth_tokens", lambda: client.get("/account", headers=cookie, follow_redirects=False))
+    # The session's entry is keyed by the token's digest, the value stored in the database: it is no key.
+    forged = {"x-publishable-api-key": "session:" + auth_service.sha256(token)}
+    assert_problem(client.get("/auth/me", headers=forged), 401, "unauthorized")
+
+
+def test_a_session_costs_one_thread_hop_when_it_is_not_kept_and_none_when_it_is(
+    client: TestClient, database: Database, make_user: Callable[..., dict[str, Any]],
+    login: Callable[[dict[str, Any]], dict[str, str]], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hops: list[str] = []
+
+    async def counted_hop(function: Callable[..., Any], *args: Any) -> Any:
+        hops.append(function.__name__)
+        return await run_in_threadpool(function, *args)
+
+    monkeypatch.setattr("api.web.auth.run_in_threadpool", counted_hop)
+    token = login(make_user(Role.customer))["Authorization"].removeprefix("Bearer ")
+    cookie = {"Cookie": f"mp_session={token}"}
+    assert client.get("/account", headers=cookie, follow_redirects=False).status_code == 200
+    assert hops == ["_signed_in_actor"]  # the token's lookup and the tenant scope in one hop
+
+    until_kept(database, "auth_tokens", lambda: client.get("/account", headers=cookie, follow_redirects=False))
+    hops.clear()
+    with statements(database, "auth_tokens") as seen:
+        assert client.get("/account", headers=cookie, follow_redirects=False).status_code == 200
+    if not seen:  # kept (a late notification may have moved the version just now)
+        assert hops == []
