@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 
 from api.analytics import service
 from api.analytics.schemas import VendorStatsOut
@@ -13,9 +13,10 @@ from api.auth.actor import Actor
 from api.auth.scopes import Scope
 from api.deps import CommerceSession, require
 from api.errors import Forbidden, NotFound
+from api.routing import Router
 
-vendor = APIRouter(prefix="/vendor", tags=["analytics"])
-admin = APIRouter(prefix="/admin/vendors", tags=["analytics"])
+vendor = Router(prefix="/vendor", tags=["analytics"])
+admin = Router(prefix="/admin/vendors", tags=["analytics"])
 
 VendorReader = Annotated[Actor, Depends(require(Scope.vendor_read))]
 AdminReader = Annotated[Actor, Depends(require(Scope.admin_read))]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from api.audit import service
 from api.audit.schemas import AuditEntryOut
@@ -11,8 +11,9 @@ from api.auth.actor import Actor
 from api.auth.scopes import Scope
 from api.deps import CommerceSession, require
 from api.pagination import Limit, Offset, Page
+from api.routing import Router
 
-router = APIRouter(prefix="/admin/audit-log", tags=["audit"])
+router = Router(prefix="/admin/audit-log", tags=["audit"])
 
 
 @router.get("", response_model=Page[AuditEntryOut], summary="Search the append-only audit log")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import Body, Depends, Request, Response
 
 from api.audit import service as audit
 from api.auth import service
@@ -23,8 +23,9 @@ from api.auth.throttle import LoginThrottle, login_throttle, throttled_login
 from api.deps import SECRET_BEARING, AppSettings, CommerceSession, CurrentActor, bearer_credential, require
 from api.errors import Unauthorized
 from api.middleware import client_ip
+from api.routing import Router
 
-router = APIRouter(tags=["auth"])
+router = Router(tags=["auth"])
 
 
 @router.post(
@@ -77,7 +78,7 @@ def who_am_i(actor: CurrentActor) -> ActorOut:
     )
 
 
-admin = APIRouter(prefix="/admin", tags=["auth"])
+admin = Router(prefix="/admin", tags=["auth"])
 
 
 @admin.post("/users", response_model=UserOut, status_code=201, summary="Create a platform admin or finance user")

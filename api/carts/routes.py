@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import Body, Depends, Path, Query
 from fastapi.responses import JSONResponse
 
 from api.audit import service as audit
@@ -29,9 +29,10 @@ from api.observability.metrics import record_checkout
 from api.orders import service as orders
 from api.orders.schemas import OrderOut
 from api.payments import service as payments
+from api.routing import Router
 
-store = APIRouter(prefix="/store", tags=["carts"])
-admin = APIRouter(prefix="/admin/shipping-options", tags=["carts"])
+store = Router(prefix="/store", tags=["carts"])
+admin = Router(prefix="/admin/shipping-options", tags=["carts"])
 
 Reader = Annotated[Actor, Depends(require(Scope.store_read))]
 Shopper = Annotated[Actor, Depends(require(Scope.store_write))]

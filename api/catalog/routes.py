@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,9 +20,10 @@ from api.errors import FieldError, ValidationFailed
 from api.money import CurrencyCode
 from api.pagination import Limit, Offset, Page
 from api.regions.models import Region
+from api.routing import Router
 
-store = APIRouter(prefix="/store/products", tags=["catalog"])
-admin = APIRouter(prefix="/admin/products", tags=["catalog"])
+store = Router(prefix="/store/products", tags=["catalog"])
+admin = Router(prefix="/admin/products", tags=["catalog"])
 
 Reader = Annotated[Actor, Depends(require(Scope.store_read))]
 AdminReader = Annotated[Actor, Depends(require(Scope.admin_read))]

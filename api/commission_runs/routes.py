@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 from sqlalchemy import func, select
 
 from api.audit import service as audit
@@ -28,9 +28,10 @@ from api.deps import AppSettings, CommerceSession, require
 from api.money import CurrencyCode
 from api.pagination import Limit, Offset, Page
 from api.payouts.routes import provider_for
+from api.routing import Router
 
-runs = APIRouter(prefix="/admin/commissions", tags=["commission runs"])
-batches = APIRouter(prefix="/admin/payout-batches", tags=["commission runs"])
+runs = Router(prefix="/admin/commissions", tags=["commission runs"])
+batches = Router(prefix="/admin/payout-batches", tags=["commission runs"])
 
 FinanceReader = Annotated[Actor, Depends(require(Scope.finance_read))]
 FinanceWriter = Annotated[Actor, Depends(require(Scope.finance_write))]

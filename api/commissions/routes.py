@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import Depends, Path, Query, Response
 from pydantic import AwareDatetime
 
 from api.audit import service as audit
@@ -13,9 +13,10 @@ from api.commissions.models import LineType, RuleScope
 from api.commissions.schemas import CommissionLineOut, RuleIn, RuleOut, RuleUpdate, RuleVersionIn
 from api.deps import CommerceSession, require
 from api.pagination import Limit, Offset, Page
+from api.routing import Router
 
-rules = APIRouter(prefix="/admin/commission-rules", tags=["commissions"])
-lines = APIRouter(prefix="/admin/commissions", tags=["commissions"])
+rules = Router(prefix="/admin/commission-rules", tags=["commissions"])
+lines = Router(prefix="/admin/commissions", tags=["commissions"])
 
 AdminWriter = Annotated[Actor, Depends(require(Scope.admin_write))]
 FinanceReader = Annotated[Actor, Depends(require(Scope.finance_read))]

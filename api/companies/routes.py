@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Response
+from fastapi import Body, Depends, Path, Response
 from sqlalchemy import func, select
 
 from api.audit import service as audit
@@ -27,10 +27,11 @@ from api.orders.models import Order
 from api.orders.schemas import OrderOut
 from api.pagination import Limit, Offset, Page
 from api.payments import service as payments
+from api.routing import Router
 
-store = APIRouter(prefix="/store/company", tags=["companies"])
-admin = APIRouter(prefix="/admin/companies", tags=["companies"])
-platform_approvals = APIRouter(prefix="/admin/company-approvals", tags=["companies"])
+store = Router(prefix="/store/company", tags=["companies"])
+admin = Router(prefix="/admin/companies", tags=["companies"])
+platform_approvals = Router(prefix="/admin/company-approvals", tags=["companies"])
 FinanceReader = Annotated[Actor, Depends(require(Scope.finance_read))]
 FinanceWriter = Annotated[Actor, Depends(require(Scope.finance_write))]
 

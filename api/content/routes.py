@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import Body, Depends, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.audit import service as audit
@@ -43,8 +43,9 @@ from api.content.query import (
 from api.content.spec import Collection, Doc
 from api.db import Domain
 from api.deps import CommerceSession, ContentSession, require
+from api.routing import Router
 
-router = APIRouter(prefix="/api", tags=["content"])
+router = Router(prefix="/api", tags=["content"])
 Editor = Annotated[Actor, Depends(require(Scope.content_write))]
 Cache = Annotated[ReadCache, Depends(read_cache)]
 JsonBody = Annotated[dict[str, Any], Body(description="The document, camelCase keys.")]

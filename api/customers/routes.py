@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
 from api.customers import service
 from api.customers.schemas import AddressIn, AddressOut, CustomerIn, CustomerOut
 from api.deps import CommerceSession, require
+from api.routing import Router
 
-store = APIRouter(prefix="/store/customers", tags=["customers"])
+store = Router(prefix="/store/customers", tags=["customers"])
 
 Customer = Annotated[Actor, Depends(require(Scope.customer))]
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -8,8 +8,9 @@ from starlette.concurrency import run_in_threadpool
 from api.db import Domain
 from api.deps import get_database
 from api.errors import ErrorCode, problem_response
+from api.routing import Router
 
-router = APIRouter(tags=["health"])
+router = Router(tags=["health"])
 
 
 class Health(BaseModel):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from api.audit import service as audit
 from api.auth.actor import Actor
@@ -10,8 +10,9 @@ from api.auth.scopes import Scope
 from api.deps import CommerceSession, require
 from api.inventory import service
 from api.inventory.schemas import InventoryLevelOut, StockIn
+from api.routing import Router
 
-admin = APIRouter(prefix="/admin/inventory", tags=["inventory"])
+admin = Router(prefix="/admin/inventory", tags=["inventory"])
 
 
 @admin.get("/{variant_id}", response_model=InventoryLevelOut, summary="A variant's stock")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from api.auth.actor import Actor
 from api.auth.models import User
@@ -21,9 +21,10 @@ from api.notifications.schemas import (
     TokenIn,
     VerifiedOut,
 )
+from api.routing import Router
 
-router = APIRouter(tags=["auth"])
-admin = APIRouter(prefix="/admin/mailbox", tags=["notifications"])
+router = Router(tags=["auth"])
+admin = Router(prefix="/admin/mailbox", tags=["notifications"])
 
 
 def _user(session: CommerceSession, actor: CurrentActor) -> User:

@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -36,6 +36,7 @@ from starlette.types import Scope
 
 from api.db import Database, Domain
 from api.errors import Unauthorized
+from api.routing import Router
 from api.webhooks.models import DeliveryStatus
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,7 @@ def exposition(database: Database) -> bytes:
     return generate_latest(_process_registry()) + generate_latest(facts)
 
 
-router = APIRouter(tags=["health"])
+router = Router(tags=["health"])
 
 
 @router.get("/metrics", summary="Prometheus metrics (text exposition format)", response_class=Response)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Depends, Path
 
 from api.audit import service as audit
 from api.auth.actor import Actor
@@ -13,9 +13,10 @@ from api.orders.models import OrderStatus
 from api.orders.schemas import FulfillIn, OrderOut, RefundIn
 from api.pagination import Limit, Offset, Page
 from api.payments import service as payments
+from api.routing import Router
 
-store = APIRouter(prefix="/store/orders", tags=["orders"])
-admin = APIRouter(prefix="/admin/orders", tags=["orders"])
+store = Router(prefix="/store/orders", tags=["orders"])
+admin = Router(prefix="/admin/orders", tags=["orders"])
 
 Customer = Annotated[Actor, Depends(require(Scope.customer))]
 AdminReader = Annotated[Actor, Depends(require(Scope.admin_read))]

@@ -6,15 +6,16 @@ import json
 from typing import Annotated
 
 import stripe
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 
 from api.deps import AppSettings, CommerceSession
 from api.errors import BadRequest, ServiceUnavailable
 from api.orders import service as orders
 from api.payments import service
 from api.payments.schemas import WebhookReceiptOut
+from api.routing import Router
 
-router = APIRouter(tags=["payments"])
+router = Router(tags=["payments"])
 
 
 async def _raw_body(request: Request) -> bytes:

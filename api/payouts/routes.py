@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import Body, Depends, Path, Query
 
 from api.audit import service as audit
 from api.auth.actor import Actor
@@ -15,9 +15,10 @@ from api.pagination import Limit, Offset, Page
 from api.payouts import service
 from api.payouts.models import PayoutStatus
 from api.payouts.schemas import PayoutDecisionIn, PayoutOut
+from api.routing import Router
 from connectors.payouts import PayoutProvider, PayoutUnavailable, make_payout_provider
 
-admin = APIRouter(prefix="/admin/payouts", tags=["payouts"])
+admin = Router(prefix="/admin/payouts", tags=["payouts"])
 
 FinanceReader = Annotated[Actor, Depends(require(Scope.finance_read))]
 FinanceWriter = Annotated[Actor, Depends(require(Scope.finance_write))]

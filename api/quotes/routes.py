@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import Depends, Path
 
 from api.audit import service as audit
 from api.auth.actor import Actor
@@ -14,9 +14,10 @@ from api.pagination import Limit, Offset, Page
 from api.quotes import service
 from api.quotes.models import QuoteStatus
 from api.quotes.schemas import QuoteIn, QuoteOut, QuoteResponseIn
+from api.routing import Router
 
-store = APIRouter(prefix="/store/quotes", tags=["quotes"])
-admin = APIRouter(prefix="/admin/quotes", tags=["quotes"])
+store = Router(prefix="/store/quotes", tags=["quotes"])
+admin = Router(prefix="/admin/quotes", tags=["quotes"])
 
 Customer = Annotated[Actor, Depends(require(Scope.customer))]
 AdminReader = Annotated[Actor, Depends(require(Scope.admin_read))]

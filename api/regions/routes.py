@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from pydantic import TypeAdapter
 
 from api.audit import service as audit
@@ -13,9 +13,10 @@ from api.db import Domain
 from api.deps import CommerceSession, require
 from api.regions import service
 from api.regions.schemas import RegionIn, RegionOut, RegionUpdate
+from api.routing import Router
 
-admin = APIRouter(prefix="/admin/regions", tags=["regions"])
-store = APIRouter(prefix="/store/regions", tags=["regions"])
+admin = Router(prefix="/admin/regions", tags=["regions"])
+store = Router(prefix="/store/regions", tags=["regions"])
 
 REGIONS = TypeAdapter(list[RegionOut])
 AdminReader = Annotated[Actor, Depends(require(Scope.admin_read))]

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
@@ -18,11 +18,12 @@ from api import crypto
 from api.config import Settings
 from api.deps import AppSettings, CommerceSession, ContentSession
 from api.errors import FieldError, Unauthorized, ValidationFailed
+from api.routing import Router
 from api.sync import mapping
 from api.sync.models import CommerceReceivedEvent, ContentReceivedEvent
 from connectors.webhooks import signing
 
-router = APIRouter(tags=["sync"])
+router = Router(tags=["sync"])
 
 
 class Envelope(BaseModel):

@@ -3,17 +3,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import Body, Depends
 from pydantic import BaseModel, ConfigDict
 
 from api.audit import service as audit
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
 from api.deps import AppSettings, CommerceSession, ContentSession, require
+from api.routing import Router
 from api.sync import service
 from api.sync.service import SyncEntity
 
-router = APIRouter(prefix="/admin/sync", tags=["sync"])
+router = Router(prefix="/admin/sync", tags=["sync"])
 
 
 class TriggerIn(BaseModel):

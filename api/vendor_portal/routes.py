@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import Depends, Path, Query, Response
 from pydantic import AwareDatetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -34,6 +34,7 @@ from api.payouts.schemas import BalanceOut, PayoutOut, PayoutRequestIn
 from api.quotes import service as quotes
 from api.quotes.models import QuoteStatus
 from api.quotes.schemas import QuoteOut, QuoteResponseIn
+from api.routing import Router
 from api.vendor_portal import scope, service
 from api.vendor_portal.schemas import PortalVendorOrderOut, TimelineEntryOut
 from api.vendors import service as vendors
@@ -41,7 +42,7 @@ from api.vendors.schemas import VendorOut, VendorSelfUpdate
 from api.volume_pricing import service as volume_pricing
 from api.volume_pricing.schemas import TierIn, TierOut, TierUpdate
 
-router = APIRouter(prefix="/vendor", tags=["vendor portal"])
+router = Router(prefix="/vendor", tags=["vendor portal"])
 
 VendorReader = Annotated[Actor, Depends(require(Scope.vendor_read))]
 VendorWriter = Annotated[Actor, Depends(require(Scope.vendor_write))]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import Body, Depends, Query
 
 from api.audit import service as audit
 from api.auth.actor import Actor
@@ -10,6 +10,7 @@ from api.auth.scopes import Scope
 from api.commissions import service as commissions
 from api.deps import CommerceSession, require
 from api.pagination import Limit, Offset, Page
+from api.routing import Router
 from api.vendors import service
 from api.vendors.models import VendorStatus
 from api.vendors.schemas import (
@@ -21,8 +22,8 @@ from api.vendors.schemas import (
     VendorUpdate,
 )
 
-admin = APIRouter(prefix="/admin/vendors", tags=["vendors"])
-store = APIRouter(prefix="/store/vendors", tags=["vendors"])
+admin = Router(prefix="/admin/vendors", tags=["vendors"])
+store = Router(prefix="/store/vendors", tags=["vendors"])
 
 AdminReader = Annotated[Actor, Depends(require(Scope.admin_read))]
 AdminWriter = Annotated[Actor, Depends(require(Scope.admin_write))]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from sqlalchemy import select
 
 from api.audit import service as audit
@@ -16,11 +16,12 @@ from api.db import Domain
 from api.deps import CommerceSession, require
 from api.money import CurrencyCode
 from api.pagination import Limit, Offset, Page
+from api.routing import Router
 from api.volume_pricing import service
 from api.volume_pricing.schemas import StoreVolumePricingOut, TierIn, TierOut, TierUpdate
 
-admin = APIRouter(prefix="/admin/volume-pricing", tags=["volume pricing"])
-store = APIRouter(prefix="/store/products", tags=["volume pricing"])
+admin = Router(prefix="/admin/volume-pricing", tags=["volume pricing"])
+store = Router(prefix="/store/products", tags=["volume pricing"])
 
 AdminReader = Annotated[Actor, Depends(require(Scope.admin_read))]
 AdminWriter = Annotated[Actor, Depends(require(Scope.admin_write))]

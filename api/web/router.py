@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import AppError
+from api.routing import Router
 from api.web.auth import CsrfFailed, LoginRequired, csrf_protect, login_url
 from api.web.render import render
 
@@ -129,13 +130,13 @@ class PageRoute(APIRoute):
         return page_handler
 
 
-def page_router(*prefixes: str, **kwargs: Any) -> APIRouter:
-    """An APIRouter for a surface: HTML by default, kept out of the OpenAPI document, CSRF-checked, errors as
+def page_router(*prefixes: str, **kwargs: Any) -> Router:
+    """A Router for a surface: HTML by default, kept out of the OpenAPI document, CSRF-checked, errors as
     pages. `prefixes` are the surface's page roots (e.g. "/console"): unknown paths under them answer the
     HTML 404 page."""
     PAGE_PREFIXES.update(p.rstrip("/") for p in prefixes if p.rstrip("/"))
     dependencies = [Depends(csrf_protect), *kwargs.pop("dependencies", [])]
-    return APIRouter(
+    return Router(
         route_class=PageRoute,
         include_in_schema=False,
         default_response_class=HTMLResponse,

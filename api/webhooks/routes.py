@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import Body, Depends
 
 from api.audit import service as audit
 from api.auth.actor import Actor
 from api.auth.scopes import Scope
 from api.deps import SECRET_BEARING, AppSettings, CommerceSession, require
 from api.pagination import Limit, Offset, Page
+from api.routing import Router
 from api.webhooks import service
 from api.webhooks.models import DeliveryStatus
 from api.webhooks.schemas import (
@@ -22,7 +23,7 @@ from api.webhooks.schemas import (
     subscription_changes,
 )
 
-router = APIRouter(prefix="/admin/webhooks", tags=["webhooks"])
+router = Router(prefix="/admin/webhooks", tags=["webhooks"])
 
 AdminReader = Annotated[Actor, Depends(require(Scope.admin_read))]
 AdminWriter = Annotated[Actor, Depends(require(Scope.admin_write))]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from fastapi import Depends, File, Form, Request, Response, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from api.audit import service as audit
@@ -14,9 +14,10 @@ from api.content.media.collection import COLLECTION
 from api.content.service import DELETED, created_message, load_writable, readable_row, written
 from api.deps import AppSettings, CommerceSession, ContentSession, require
 from api.errors import NotFound, problem_responses
+from api.routing import Router
 from connectors.storage import Storage, StorageNotFound, storage_from_settings
 
-router = APIRouter(tags=["content"])
+router = Router(tags=["content"])
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
 # Media that only its tenant's editors may read (a draft or suspended tenant's) is kept by no cache.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from fastapi.responses import JSONResponse
 
 from api.audit import service as audit
@@ -13,8 +13,9 @@ from api.content.pages import service
 from api.content.pages.collection import COLLECTION
 from api.content.service import load_writable
 from api.deps import CommerceSession, ContentSession, require
+from api.routing import Router
 
-router = APIRouter(prefix="/api/pages", tags=["content"])
+router = Router(prefix="/api/pages", tags=["content"])
 Editor = Annotated[Actor, Depends(require(Scope.content_write))]
 
 

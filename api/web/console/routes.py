@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ValidationError
@@ -39,6 +39,7 @@ from api.orders import service as orders
 from api.quotes import routes as quote_routes
 from api.quotes.models import QuoteStatus
 from api.quotes.schemas import QuoteResponseIn
+from api.routing import Router
 from api.sync import routes as sync_routes
 from api.sync import service as sync_service
 from api.vendors import routes as vendor_routes
@@ -80,7 +81,7 @@ def act(session: Session, action: Callable[[], Any]) -> AppError | None:
     return None
 
 
-def endpoint(router: APIRouter, name: str) -> Callable[..., Any]:
+def endpoint(router: Router, name: str) -> Callable[..., Any]:
     """The function of the API route called `name` (the status transitions are made in a loop there)."""
     for route in router.routes:
         if isinstance(route, APIRoute) and route.name == name:
