@@ -250,7 +250,8 @@ def delete_rule(session: Session, rule_id: str) -> None:
 
 
 def record_sale(session: Session, order: Order) -> list[CommissionLine]:
-    """A sale line per order line of a just-placed (and flushed) order, priced with the terms in force at
+    """A sale line per order line of a just-placed order (its rows may not be written yet: the lines are added to
+    the session, and the flush writes them after the order's), priced with the terms in force at
     `order.created_at` and the product's approved categories, all recorded on the line."""
     at = order.created_at
     product_ids = {item.product_id for vo in order.vendor_orders for item in vo.items}
@@ -296,7 +297,6 @@ def record_sale(session: Session, order: Order) -> list[CommissionLine]:
                 )
             )
     session.add_all(lines)
-    session.flush()
     return lines
 
 

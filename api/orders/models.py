@@ -73,6 +73,11 @@ VENDOR_ORDER_STATUS = StateMachine[VendorOrderStatus](
 )
 
 
+# Id prefixes. `orders.service.place` names the ids of a new order, its vendor orders and lines when it builds
+# them: the rows that refer to them (reservations, commission lines) are written in the same flush.
+ORDER_ID, VENDOR_ORDER_ID, ORDER_LINE_ID = "order", "vo", "oli"
+
+
 class Order(CommerceBase):
     """What the customer placed: one order, one payment, one vendor order per vendor."""
 
@@ -83,7 +88,7 @@ class Order(CommerceBase):
     # order event (`orders.service.emit`) carries them without another round trip.
     __mapper_args__ = {"eager_defaults": True}
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("order"))
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id(ORDER_ID))
     display_id: Mapped[int] = mapped_column(BigInteger, Identity(always=False), unique=True)
     cart_id: Mapped[str] = mapped_column(ForeignKey("carts.id", ondelete="RESTRICT"), unique=True)
     customer_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
@@ -120,7 +125,7 @@ class VendorOrder(CommerceBase):
 
     __tablename__ = "vendor_orders"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("vo"))
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id(VENDOR_ORDER_ID))
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     vendor_id: Mapped[str] = mapped_column(ForeignKey("vendors.id", ondelete="RESTRICT"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=VendorOrderStatus.pending)
@@ -154,7 +159,7 @@ class OrderLineItem(CommerceBase):
 
     __tablename__ = "order_line_items"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id("oli"))
+    id: Mapped[str] = mapped_column(String(40), primary_key=True, default=lambda: new_id(ORDER_LINE_ID))
     vendor_order_id: Mapped[str] = mapped_column(ForeignKey("vendor_orders.id", ondelete="CASCADE"), index=True)
     variant_id: Mapped[str | None] = mapped_column(
         ForeignKey("product_variants.id", ondelete="SET NULL"), index=True

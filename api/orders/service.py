@@ -19,12 +19,16 @@ from api.clock import utcnow
 from api.commissions import service as commissions
 from api.commissions.models import LineType
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
+from api.ids import new_id
 from api.inventory import service as inventory
 from api.inventory.schemas import InventoryLevelOut
 from api.orders.models import (
     FULFILLMENT_STATUS,
+    ORDER_ID,
+    ORDER_LINE_ID,
     ORDER_STATUS,
     PAYMENT_STATUS,
+    VENDOR_ORDER_ID,
     VENDOR_ORDER_STATUS,
     FulfillmentStatus,
     Order,
@@ -149,9 +153,14 @@ def place(
     """Create the order and its vendor orders, reserve their stock, then authorise the payment. Stock
     comes first so that a sold-out item never reaches the provider; anything failing after the
     authorisation, up to the outbox events, cancels it before the error propagates (and the transaction rolls
-    back). A commission line is recorded per order line (`api.commissions.service`). The stock rows are
-    locked last, so concurrent buyers of one variant wait for each other only over the tail of a checkout."""
+    back). A commission line is recorded per order line (`api.commissions.service`).
+
+    The order is built with its ids, so everything it writes (the order, the cart's status, vendor orders,
+    lines, commission lines, reservations and payment) goes in one flush, with the order's final payment status
+    and version: its terms are looked up before the stock rows are locked, so concurrent buyers of one variant
+    wait for each other only over that flush, the events and the commit."""
     order = Order(
+        id=new_id(ORDER_ID),
         cart_id=cart_id,
         customer_id=customer_id,
         company_id=company_id,
@@ -177,6 +186,7 @@ def place(
     for part in parts:
         order.vendor_orders.append(
             VendorOrder(
+                id=new_id(VENDOR_ORDER_ID),
                 vendor_id=part.vendor_id,
                 status=VendorOrderStatus.pending,
                 subtotal=part.subtotal,
@@ -190,6 +200,7 @@ def place(
                 shipping_method_name=part.shipping_method_name,
                 items=[
                     OrderLineItem(
+                        id=new_id(ORDER_LINE_ID),
                         variant_id=line.variant_id,
                         product_id=line.product_id,
                         title=line.title,
@@ -204,13 +215,14 @@ def place(
             )
         )
     session.add(order)
-    session.flush()
-    commissions.record_sale(session, order)
-    stock = inventory.reserve(
-        session,
-        [(line.variant_id, vo.id, line.quantity) for vo in order.vendor_orders for line in vo.items if line.variant_id],
-    )
-    payment = payments.authorize(session, provider, order, payment_method)
+    with session.no_autoflush:  # nothing is written before `emit`'s flush
+        commissions.record_sale(session, order)
+        stock = inventory.reserve(
+            session,
+            [(line.variant_id, vo.id, line.quantity)
+             for vo in order.vendor_orders for line in vo.items if line.variant_id],
+        )
+        payment = payments.authorize(session, provider, order, payment_method)
     try:
         emit(session, "order.placed", order, stock)
         session.flush()  # the events too, before the authorisation is left standing
