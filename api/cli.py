@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -309,21 +310,42 @@ def _wait_for(url: str, deadline_seconds: float, *, graphql: bool = False) -> bo
     return False
 
 
-def _history_and_first_build(settings: Settings, database: Database, build: bool, dagster_up: bool) -> None:
+class _Stopped(Exception):
+    """The demo is stopping: the order history ends between two of its batches."""
+
+
+def _history_and_first_build(
+    settings: Settings, database: Database, build: bool, dagster_up: bool, stop: threading.Event
+) -> None:
     """In the background, once everything answers: the demo's order history, then the first
     materialisation of the data assets as Dagster runs (queued, executed by the daemon, watchable in the
-    UI). Mart reads answer "building, ready in about N s" until it lands."""
+    UI). Mart reads answer "building, ready in about N s" until it lands. Once `stop` is set (the demo is
+    stopping) it ends quietly: the history after its current batch (or when the database goes away under
+    it), the build without launching or watching more runs (those stop with Dagster)."""
+    import psycopg
     from dagster_graphql import DagsterGraphQLClient
+    from sqlalchemy.exc import DBAPIError
 
     from api.analytics.readiness import record_build
     from api.errors import AppError
     from api.seed import seed_history
     from connectors.dagster import launch_job
 
+    def progress(line: str) -> None:  # called between the history's batches
+        if stop.is_set():
+            raise _Stopped
+        _echo(f"      {line}")
+
     started = time.monotonic()
-    seed_history(database, lambda line: _echo(f"      {line}"))
+    try:
+        seed_history(database, progress)
+    except (_Stopped, DBAPIError, psycopg.Error):
+        if not stop.is_set():
+            raise
+        _echo("[demo] stopped before the order history finished.")
+        return
     _echo(f"[demo] order history seeded in {time.monotonic() - started:.1f} s")
-    if not build:
+    if not build or stop.is_set():
         return
     if not dagster_up:
         _echo("[demo] the Dagster webserver did not answer; the first build was not launched.")
@@ -341,7 +363,8 @@ def _history_and_first_build(settings: Settings, database: Database, build: bool
               f"/runs/{run_id})")
         status = ""
         while status not in ("SUCCESS", "FAILURE", "CANCELED"):
-            time.sleep(2)
+            if stop.wait(2):
+                return
             try:
                 status = client.get_run_status(run_id).value
             except Exception:  # the webserver is busy or restarting: ask again
@@ -365,8 +388,6 @@ def demo(
     the API, the Dagster webserver and daemon, the webhook dispatcher and the e-mail notifier; the order
     history and the first materialisation of the data assets follow in the background. Ctrl-C stops
     everything."""
-    import threading
-
     from api import migrate as migrations
     from api.seed import seed_foundation
 
@@ -421,23 +442,35 @@ def demo(
         "The order history and the first build of the analytics follow in the background (dashboards say\n"
         "when they will be ready). Press Ctrl-C to stop.\n"
     )
-    threading.Thread(
-        target=_history_and_first_build, args=(settings, database, not skip_pipelines, dagster_up), daemon=True
-    ).start()
-    _supervise(processes)
+    stop = threading.Event()
+    background = threading.Thread(
+        target=_history_and_first_build, args=(settings, database, not skip_pipelines, dagster_up, stop),
+        daemon=True,
+    )
+    background.start()
+    try:
+        _supervise(processes, stop)
+    finally:
+        # Let the background work end between two of its steps before the process exits (and with it the
+        # embedded PostgreSQL): a bounded wait, after which a database error it meets is not reported either.
+        stop.set()
+        background.join(timeout=15)
 
 
-def _supervise(processes: list[subprocess.Popen[bytes]]) -> None:
+def _supervise(processes: list[subprocess.Popen[bytes]], stop: threading.Event) -> None:
+    """Wait for Ctrl-C / SIGTERM or for one of `processes` to end, then set `stop` (the background work ends
+    with it, while the processes stop) and stop the processes."""
     stopping = False
 
-    def stop(*_: object) -> None:
+    def on_signal(*_: object) -> None:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
     while not stopping and all(p.poll() is None for p in processes):
         time.sleep(0.5)
+    stop.set()  # here, not in the signal handler: `Event.set` takes a lock the handler could deadlock on
     for process in processes:
         if process.poll() is None:
             process.terminate()

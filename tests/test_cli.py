@@ -4,14 +4,20 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import psycopg
+import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
+import api.seed
 from api.auth.models import ApiKey, Role, User
+from api.cli import _history_and_first_build
 from api.config import Settings
 from api.db import Database, DatabaseUrls, Domain
-from api.seed import seed
+from api.seed import seed, seed_foundation
 
 CLI = str(Path(sys.executable).parent / "marketplace")
 
@@ -66,3 +72,31 @@ def test_seed_is_idempotent_and_saves_the_demo_credentials(database: Database, s
     assert approved and active == approved
     assert tenant_links == tenants
     assert orders and orders > 50
+
+
+def test_the_demo_history_stops_quietly_between_batches_once_the_demo_stops(
+    database: Database, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_foundation(database, settings)
+    stop = threading.Event()
+    stop.set()
+    _history_and_first_build(settings, database, build=True, dagster_up=True, stop=stop)
+    assert capsys.readouterr().out.splitlines()[-1] == "[demo] stopped before the order history finished."
+    with database.transaction(Domain.commerce) as session:
+        orders = session.scalar(text("SELECT count(*) FROM commerce.orders"))
+    assert orders == 50  # the first batch, not the whole history
+
+
+def test_a_database_error_of_the_demo_history_is_reported_unless_the_demo_is_stopping(
+    settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def shut_down(*_: object) -> None:
+        raise OperationalError("INSERT ...", {}, psycopg.errors.AdminShutdown("terminating connection"))
+
+    monkeypatch.setattr(api.seed, "seed_history", shut_down)
+    stop = threading.Event()
+    with pytest.raises(OperationalError):
+        _history_and_first_build(settings, database, build=False, dagster_up=False, stop=stop)
+    stop.set()
+    _history_and_first_build(settings, database, build=False, dagster_up=False, stop=stop)
+    assert capsys.readouterr().out == "[demo] stopped before the order history finished.\n"
