@@ -326,18 +326,19 @@ def _copy_out(connection: psycopg.Connection[Any], sql: str, schema: dict[str, A
     return pl.read_csv(buffer.getvalue(), schema=schema) if buffer.tell() else pl.DataFrame(schema=schema)
 
 
+def _own_connection(session: Session) -> psycopg.Connection[Any]:
+    """The session's own connection: it also sees the transaction's own writes, and works inside a savepoint."""
+    own = session.connection().connection.dbapi_connection
+    assert isinstance(own, psycopg.Connection)  # the psycopg 3 driver of `api.db`
+    return own
+
+
 @contextmanager
-def _snapshot_readers(session: Session, count: int, separate: bool) -> Iterator[list[psycopg.Connection[Any]]]:
-    """With `separate`: `count` more connections reading what was committed when this is called (the session's
-    exported snapshot, with its tenant scope; not the session's own uncommitted writes), so that several COPYs
-    run at once - one server process each - and still agree row for row. Else the session's own connection,
-    `count` times: it also sees the transaction's own writes, and works inside a savepoint (where no snapshot
-    can be exported)."""
-    if not separate:
-        own = session.connection().connection.dbapi_connection
-        assert isinstance(own, psycopg.Connection)  # the psycopg 3 driver of `api.db`
-        yield [own] * count
-        return
+def _snapshot_readers(session: Session, count: int) -> Iterator[list[psycopg.Connection[Any]]]:
+    """`count` more connections reading what was committed when this is called (the session's exported
+    snapshot, with its tenant scope; not the session's own uncommitted writes), so that several COPYs run at
+    once - one server process each - and still agree row for row. Not inside a savepoint: no snapshot can be
+    exported there."""
     snapshot, vendor_id, company_id = session.execute(text(
         "SELECT pg_export_snapshot(), current_setting('app.vendor_id', true), "
         "current_setting('app.company_id', true)"
@@ -360,17 +361,21 @@ def _snapshot_readers(session: Session, count: int, separate: bool) -> Iterator[
 
 def load_inputs(session: Session, start: datetime, end: datetime, separate_readers: bool = False) -> Inputs:
     """The run's rows, by COPY: the order lines (then the rules) and the recorded sale lines with the categories
-    each was priced with; with `separate_readers` on a connection each and both at once (one snapshot)."""
+    each was priced with. By default one after the other on the session's own connection; with
+    `separate_readers` on a connection each and both at once (one snapshot, see `_snapshot_readers`)."""
     window = {"start": start.isoformat(), "end": end.isoformat()}
-    with _snapshot_readers(session, 2, separate_readers) as (lines, recorded), ThreadPoolExecutor(1) as pool:
-        if recorded is lines:  # one connection: one COPY after the other
-            sale_lines = _copy_out(recorded, RECORDED_SQL.format(**window), RECORDED_SCHEMA)
-        else:
-            recorded_rows = pool.submit(_copy_out, recorded, RECORDED_SQL.format(**window), RECORDED_SCHEMA)
-        order_lines = _copy_out(lines, LINES_SQL.format(**window), LINE_SCHEMA)
-        rules = _copy_out(lines, RULES_SQL, RULE_SCHEMA)
-        if recorded is not lines:
+    lines_sql, recorded_sql = LINES_SQL.format(**window), RECORDED_SQL.format(**window)
+    if separate_readers:
+        with _snapshot_readers(session, 2) as (lines_reader, recorded_reader), ThreadPoolExecutor(1) as pool:
+            recorded_rows = pool.submit(_copy_out, recorded_reader, recorded_sql, RECORDED_SCHEMA)
+            order_lines = _copy_out(lines_reader, lines_sql, LINE_SCHEMA)
+            rules = _copy_out(lines_reader, RULES_SQL, RULE_SCHEMA)
             sale_lines = recorded_rows.result()
+    else:
+        own = _own_connection(session)
+        sale_lines = _copy_out(own, recorded_sql, RECORDED_SCHEMA)
+        order_lines = _copy_out(own, lines_sql, LINE_SCHEMA)
+        rules = _copy_out(own, RULES_SQL, RULE_SCHEMA)
     categories = (
         sale_lines.select("order_line_id", pl.col("r_categories").str.strip_chars("{}").str.split(",")
                           .alias("category_id"))
