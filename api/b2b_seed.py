@@ -75,6 +75,11 @@ def _company_cart(session: Session, user_id: str, region: Region, variant: Produ
     return cart.id
 
 
+def is_seeded(session: Session) -> bool:
+    """Whether `seed_b2b` ran (it runs in one transaction: all of it or nothing)."""
+    return session.scalar(select(User.id).where(User.email == "acme-admin@example.com")) is not None
+
+
 def seed_b2b(session: Session, echo: Callable[[str], None]) -> None:
     region = session.scalar(select(Region).where(Region.currency_code == "EUR"))
     assert region is not None

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from api import b2b_seed
@@ -182,10 +182,13 @@ def seed_catalog(database: Database, echo: Callable[[str], None] = print) -> Non
 
 
 def seed_orders(database: Database, echo: Callable[[str], None] = print) -> None:
-    """The order history of the last 90 days, and the B2B companies and quotes (after `seed_catalog`)."""
-    rng = random.Random(20261126)
+    """The order history of the last 90 days, and the B2B companies and quotes (after `seed_catalog`). A history
+    cut short (the demo stopped while it ran; each batch of 50 orders is its own transaction) is completed by the
+    next run, and the B2B data follows."""
     with database.transaction(Domain.commerce) as session:
-        if session.scalar(select(Order.id).limit(1)) is not None:
+        placed = session.scalar(select(func.count()).select_from(Order).where(Order.company_id.is_(None))) or 0
+        b2b_seeded = b2b_seed.is_seeded(session)
+        if placed >= ORDERS and b2b_seeded:
             echo("commerce orders already present; skipped")
             return
         region_rows = list(session.scalars(select(Region).order_by(Region.name)))
@@ -195,7 +198,10 @@ def seed_orders(database: Database, echo: Callable[[str], None] = print) -> None
         customer_ids = list(session.scalars(
             select(User.id).where(User.role == Role.customer, User.email.like("customer%@example.com"))
             .order_by(User.email)))
-    for start in range(0, ORDERS, 50):
+    if 0 < placed < ORDERS:
+        echo(f"commerce: {placed}/{ORDERS} orders from an earlier run; placing the rest")
+    rng = random.Random(20261126 + placed)  # a completed history continues with draws of its own
+    for start in range(placed, ORDERS, 50):
         with database.transaction(Domain.commerce) as session:
             for _ in range(start, min(start + 50, ORDERS)):
                 customer = session.get(User, rng.choice(customer_ids))
@@ -205,8 +211,9 @@ def seed_orders(database: Database, echo: Callable[[str], None] = print) -> None
                 _progress(session, rng, order)
                 _backdate(session, order, rng)
         echo(f"commerce: {min(start + 50, ORDERS)}/{ORDERS} orders")
-    with database.transaction(Domain.commerce) as session:
-        b2b_seed.seed_b2b(session, echo)
+    if not b2b_seeded:
+        with database.transaction(Domain.commerce) as session:
+            b2b_seed.seed_b2b(session, echo)
 
 
 def seed_commerce(database: Database, echo: Callable[[str], None] = print) -> None:
