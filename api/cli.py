@@ -392,6 +392,9 @@ def demo(
     from api.seed import seed_foundation
 
     began = time.monotonic()
+    # Until `_supervise` takes over, SIGTERM stops the demo as Ctrl-C does (KeyboardInterrupt): the children
+    # started so far are stopped and the embedded PostgreSQL is stopped at exit.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     # The demo's own sync receivers listen on loopback: let its webhooks reach them (and only them).
     os.environ.setdefault("WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.1/32"]')
     get_settings.cache_clear()
@@ -412,54 +415,112 @@ def demo(
     env["PROMETHEUS_MULTIPROC_DIR"] = str(_fresh_metrics_dir(settings))
     workers = workers or os.cpu_count() or 1
     _echo(f"[4/4] Starting the API ({workers} workers), the Dagster webserver and daemon, the dispatcher ...")
-    processes = [
-        subprocess.Popen(_uvicorn_command(settings, workers), env=_api_env(env, workers), cwd=PROJECT_ROOT),
-        subprocess.Popen(
-            [_bin("dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(settings.dagster_port)],
-            env=env,
-            cwd=PROJECT_ROOT,
-        ),
-        subprocess.Popen([_bin("dagster-daemon"), "run", "-w", "workspace.yaml"], env=env, cwd=PROJECT_ROOT),
-        subprocess.Popen([_bin("marketplace"), "dispatch"], env=env, cwd=PROJECT_ROOT),
-        subprocess.Popen([_bin("marketplace"), "notify"], env=env, cwd=PROJECT_ROOT),
-    ]
-    api_url = f"http://{settings.api_host}:{settings.api_port}"
-    dagster_url = f"http://127.0.0.1:{settings.dagster_port}"
-    api_up = _wait_for(f"{api_url}/health", 120)
-    _echo(f"[demo] API answering {time.monotonic() - began:.1f} s after start" if api_up
-          else "[demo] the API did not answer within 120 s")
-    dagster_up = _wait_for(f"{dagster_url}/graphql", 180, graphql=True)
-    _echo(f"[demo] Dagster UI answering {time.monotonic() - began:.1f} s after start" if dagster_up
-          else "[demo] the Dagster UI did not answer within 180 s")
-    _echo(
-        "\nThe platform is up:\n"
-        f"  Storefront      {api_url}/   (stores at {api_url}/shop/<store>, sign in at {api_url}/login)\n"
-        f"  API             {api_url}   (OpenAPI docs: {api_url}/docs)\n"
-        f"  Dagster UI      {dagster_url}\n"
-        f"  Admin login     {credentials.admin_email} / {credentials.password}\n"
-        f"  Finance login   {credentials.finance_email} / {credentials.password}\n"
-        f"  Publishable key {credentials.publishable_key}\n"
-        "The order history and the first build of the analytics follow in the background (dashboards say\n"
-        "when they will be ready). Press Ctrl-C to stop.\n"
-    )
+    processes: list[subprocess.Popen[bytes]] = []
     stop = threading.Event()
-    background = threading.Thread(
-        target=_history_and_first_build, args=(settings, database, not skip_pipelines, dagster_up, stop),
-        daemon=True,
-    )
-    background.start()
+    background: threading.Thread | None = None
     try:
+        for command, child_env in [
+            (_uvicorn_command(settings, workers), _api_env(env, workers)),
+            ([_bin("dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(settings.dagster_port)],
+             env),
+            ([_bin("dagster-daemon"), "run", "-w", "workspace.yaml"], env),
+            ([_bin("marketplace"), "dispatch"], env),
+            ([_bin("marketplace"), "notify"], env),
+        ]:
+            processes.append(_start(command, child_env))
+        api_url = f"http://{settings.api_host}:{settings.api_port}"
+        dagster_url = f"http://127.0.0.1:{settings.dagster_port}"
+        api_up = _wait_for(f"{api_url}/health", 120)
+        _echo(f"[demo] API answering {time.monotonic() - began:.1f} s after start" if api_up
+              else "[demo] the API did not answer within 120 s")
+        dagster_up = _wait_for(f"{dagster_url}/graphql", 180, graphql=True)
+        _echo(f"[demo] Dagster UI answering {time.monotonic() - began:.1f} s after start" if dagster_up
+              else "[demo] the Dagster UI did not answer within 180 s")
+        _echo(
+            "\nThe platform is up:\n"
+            f"  Storefront      {api_url}/   (stores at {api_url}/shop/<store>, sign in at {api_url}/login)\n"
+            f"  API             {api_url}   (OpenAPI docs: {api_url}/docs)\n"
+            f"  Dagster UI      {dagster_url}\n"
+            f"  Admin login     {credentials.admin_email} / {credentials.password}\n"
+            f"  Finance login   {credentials.finance_email} / {credentials.password}\n"
+            f"  Publishable key {credentials.publishable_key}\n"
+            "The order history and the first build of the analytics follow in the background (dashboards say\n"
+            "when they will be ready). Press Ctrl-C to stop.\n"
+        )
+        background = threading.Thread(
+            target=_history_and_first_build, args=(settings, database, not skip_pipelines, dagster_up, stop),
+            daemon=True,
+        )
+        background.start()
         _supervise(processes, stop)
     finally:
-        # Let the background work end between two of its steps before the process exits (and with it the
-        # embedded PostgreSQL): a bounded wait, after which a database error it meets is not reported either.
+        # A second Ctrl-C may not cut the stop short (it is bounded).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stop.set()
-        background.join(timeout=15)
+        # Ctrl-C while the children were starting: stop them too (after `_supervise` nothing is left to stop).
+        _stop_all(processes)
+        # Let the background work end between two of its steps before the process exits (and with it the
+        # embedded PostgreSQL, stopped by pgserver's atexit hook): a bounded wait, after which a database error
+        # it meets is not reported either.
+        if background is not None:
+            background.join(timeout=15)
+
+
+# Stopping: how long the children have to stop what they started their own way, then how long what is left
+# of their process groups has after SIGTERM (e.g. a Dagster run reporting its interruption) before SIGKILL.
+STOP_GRACE_SECONDS = 15.0
+INTERRUPT_GRACE_SECONDS = 10.0
+
+
+def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start a child of the demo in a session (and so a process group) of its own, so that it can be stopped
+    with everything it starts in turn (Dagster's code servers and run workers, uvicorn's workers). The
+    terminal's Ctrl-C then reaches the demo only, which stops them (`_supervise`, `_stop_all`)."""
+    return subprocess.Popen(command, env=env, cwd=PROJECT_ROOT, start_new_session=True)
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> bool:
+    """Send `signum` to the process group of `process` (led by it); whether the group still has a process
+    this one may signal."""
+    try:
+        os.killpg(process.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _wait_for_groups(processes: list[subprocess.Popen[bytes]], seconds: float) -> list[subprocess.Popen[bytes]]:
+    """Wait up to `seconds` until the process groups of `processes` are gone; answer those still there."""
+    deadline = time.monotonic() + seconds
+    while True:
+        for process in processes:
+            process.poll()  # reap the leader: its zombie would keep the group in place
+        processes = [p for p in processes if _signal_group(p, 0)]
+        if not processes or time.monotonic() >= deadline:
+            return processes
+        time.sleep(0.05)
+
+
+def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stop `processes` (started by `_start`) and everything they started. First SIGTERM to each, which stops
+    what it started its own way (uvicorn its workers, the Dagster webserver and daemon their code servers,
+    which end once their runs in progress have); what is left of their process groups after
+    `STOP_GRACE_SECONDS` gets SIGTERM, and what is left after `INTERRUPT_GRACE_SECONDS` more, SIGKILL.
+    Answers once the groups are gone."""
+    for process in processes:
+        process.terminate()  # (does nothing to a process that has ended)
+    left = _wait_for_groups(processes, STOP_GRACE_SECONDS)
+    for signum, seconds in ((signal.SIGTERM, INTERRUPT_GRACE_SECONDS), (signal.SIGKILL, 5.0)):
+        for process in left:
+            _signal_group(process, signum)
+        left = _wait_for_groups(left, seconds)
 
 
 def _supervise(processes: list[subprocess.Popen[bytes]], stop: threading.Event) -> None:
-    """Wait for Ctrl-C / SIGTERM or for one of `processes` to end, then set `stop` (the background work ends
-    with it, while the processes stop) and stop the processes."""
+    """Wait for Ctrl-C / SIGTERM or for one of `processes` (started by `_start`) to end, then set `stop` (the
+    background work ends with it, while the processes stop) and stop the processes, each with whatever it
+    started (`_stop_all`)."""
     stopping = False
 
     def on_signal(*_: object) -> None:
@@ -470,16 +531,10 @@ def _supervise(processes: list[subprocess.Popen[bytes]], stop: threading.Event) 
     signal.signal(signal.SIGTERM, on_signal)
     while not stopping and all(p.poll() is None for p in processes):
         time.sleep(0.5)
+    _echo("[demo] stopping ...")
     stop.set()  # here, not in the signal handler: `Event.set` takes a lock the handler could deadlock on
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    failed = [str(p.args) for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]
+    failed = [str(p.args) for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]  # before the stop
+    _stop_all(processes)
     if failed and not stopping:
         _echo(f"A process stopped unexpectedly: {failed[0]}")
         raise typer.Exit(1)

@@ -151,6 +151,12 @@ class Settings(BaseSettings):
             self.db_pool_size = max(2, self.db_max_connections // self.web_concurrency)
         return self
 
+    @field_validator("database_url", "commerce_database_url", "content_database_url", mode="before")
+    @classmethod
+    def _empty_url_is_unset(cls, value: object) -> object:
+        # `DATABASE_URL=` (an empty value, e.g. a blank line of a .env template) means "not set": the embedded server.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("webhook_allowed_networks")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:

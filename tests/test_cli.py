@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -12,9 +16,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
+import api.cli
 import api.seed
 from api.auth.models import ApiKey, Role, User
-from api.cli import _history_and_first_build
+from api.cli import _history_and_first_build, _start, _supervise
 from api.config import Settings
 from api.db import Database, DatabaseUrls, Domain
 from api.seed import seed, seed_foundation
@@ -100,3 +105,72 @@ def test_a_database_error_of_the_demo_history_is_reported_unless_the_demo_is_sto
     stop.set()
     _history_and_first_build(settings, database, build=False, dagster_up=False, stop=stop)
     assert capsys.readouterr().out == "[demo] stopped before the order history finished.\n"
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.fixture
+def signal_handlers() -> Iterator[None]:
+    """`_supervise` takes over SIGINT and SIGTERM, as the demo's main process does: give them back."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
+
+
+def test_ctrl_c_stops_the_demo_children_with_what_they_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signal_handlers: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A child that starts a grandchild deaf to SIGTERM (as Dagster's webserver starts its code server), and one
+    # that just waits; the stop reaches the grandchild through the child's process group, SIGKILL at last.
+    monkeypatch.setattr(api.cli, "STOP_GRACE_SECONDS", 0.5)
+    monkeypatch.setattr(api.cli, "INTERRUPT_GRACE_SECONDS", 0.5)
+    pid_file = tmp_path / "grandchild.pid"
+    grandchild = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"
+    parent = (
+        "import pathlib, subprocess, sys, time\n"
+        f"child = subprocess.Popen([sys.executable, '-c', {grandchild!r}])\n"
+        f"pathlib.Path({str(pid_file)!r}).write_text(str(child.pid))\n"
+        "time.sleep(600)\n"
+    )
+    env = dict(os.environ)
+    default_sigint = signal.getsignal(signal.SIGINT)
+
+    def press_ctrl_c() -> None:  # once the grandchild runs and `_supervise` has taken SIGINT (30 s at most)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (
+            pid_file.exists() and pid_file.read_text() and signal.getsignal(signal.SIGINT) != default_sigint
+        ):
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    processes = [_start([sys.executable, "-c", command], env) for command in (parent, "import time; time.sleep(600)")]
+    try:
+        threading.Thread(target=press_ctrl_c, daemon=True).start()
+        stop = threading.Event()
+        _supervise(processes, stop)  # returns once every group is gone; no `typer.Exit`: it was asked to stop
+        assert stop.is_set()
+        assert all(p.returncode is not None and _gone(p.pid) for p in processes)
+        assert _gone(int(pid_file.read_text()))
+        assert capsys.readouterr().out == "[demo] stopping ...\n"
+    finally:
+        for process in processes:  # only when the test failed half-way
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def test_an_empty_database_url_means_none_the_embedded_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `DATABASE_URL= marketplace demo` used to fail on parsing "" as a URL.
+    for name in ("DATABASE_URL", "COMMERCE_DATABASE_URL", "CONTENT_DATABASE_URL"):
+        monkeypatch.setenv(name, "")
+    settings = Settings(_env_file=None)
+    assert (settings.database_url, settings.commerce_database_url, settings.content_database_url) == (None,) * 3
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.example/marketplace")
+    assert Settings(_env_file=None).database_url == "postgresql://db.example/marketplace"
