@@ -264,9 +264,12 @@ ASSET_JOB = "__ASSET_JOB"  # Dagster's implicit job of every asset: a run of any
 
 def _first_build_runs() -> list[tuple[str, str, list[list[str]] | None, dict[str, str]]]:
     """The demo's first runs: the daily commission runs of the demo's days up to yesterday (one run over
-    the partition range), then every other asset but dbt's (sync, payout batch) in one run, then both dbt
-    assets (views, marts, the partitioned incremental marts) over the same range in one run."""
+    the partition range), then every other asset but dbt's that the marts do not feed (sync, payout batch) in
+    one run, then both dbt assets (views, marts, the partitioned incremental marts) over the same range in one
+    run, then the assets that read the marts (the sync's drift repair reads `analytics/reconciliation`)."""
     from datetime import timedelta
+
+    from dagster import AssetKey
 
     from api.clock import utcnow
     from api.commission_runs.service import COMMISSION_JOB, RANGE_END_TAG, RANGE_START_TAG
@@ -275,18 +278,29 @@ def _first_build_runs() -> list[tuple[str, str, list[list[str]] | None, dict[str
 
     graph = defs.resolve_asset_graph()
     dbt_keys = {key for assets_def in DBT_ASSETS for key in assets_def.keys}
-    rest = sorted(list(k.path) for k in graph.materializable_asset_keys
-                  if k not in dbt_keys and not graph.get(k).partitions_def)
+    others = {k for k in graph.materializable_asset_keys if k not in dbt_keys and not graph.get(k).partitions_def}
+    after_marts: set[AssetKey] = set()
+    while True:  # the others downstream of a mart, directly or through another of them
+        more = {k for k in others - after_marts if graph.get(k).parent_keys & (dbt_keys | after_marts)}
+        if not more:
+            break
+        after_marts |= more
+    before = sorted(list(k.path) for k in others - after_marts)
+    after = sorted(list(k.path) for k in after_marts)
     dbt = sorted(list(k.path) for k in dbt_keys)
     yesterday = utcnow().date() - timedelta(days=1)
     first = yesterday - timedelta(days=DEMO_COMMISSION_DAYS - 1)
     tags = {"marketplace/launched_by": "demo"}
     days = {RANGE_START_TAG: first.isoformat(), RANGE_END_TAG: yesterday.isoformat()}
-    return [
+    runs = [
         (f"commission runs, daily partitions {first} ... {yesterday}", COMMISSION_JOB, None, {**tags, **days}),
-        (f"{len(rest)} other assets (sync, payout batch)", ASSET_JOB, rest, tags),
+        (f"{len(before)} other assets (sync, payout batch)", ASSET_JOB, before, tags),
         (f"{len(dbt)} dbt models over the same days", ASSET_JOB, dbt, {**tags, **days}),
     ]
+    if after:
+        runs.append((f"{len(after)} assets reading the marts ({', '.join('/'.join(k) for k in after)})", ASSET_JOB,
+                     after, tags))
+    return runs
 
 
 def _wait_for(url: str, deadline_seconds: float, *, graphql: bool = False) -> bool:
