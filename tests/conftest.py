@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import make_url, text
+from sqlalchemy import event, make_url, text
 
 from api import migrate
 from api.app import create_app
@@ -27,6 +28,22 @@ from api.db import Database, DatabaseUrls, Domain, app_urls, libpq_url, sqlalche
 
 PASSWORD = "correct-horse-battery"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def commerce_statements(database: Database, containing: str = "") -> Iterator[list[str]]:
+    """The statements run on the commerce store while the block runs (those containing `containing`)."""
+    seen: list[str] = []
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if containing in statement:
+            seen.append(statement)
+
+    event.listen(database.commerce_engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(database.commerce_engine, "before_cursor_execute", before)
 
 
 def answers(host: str, port: int) -> bool:

@@ -5,14 +5,12 @@ has not passed."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import service as auth_service
@@ -22,30 +20,14 @@ from api.cache import ReadCache
 from api.clock import utcnow
 from api.config import Settings
 from api.db import Database, Domain
-from tests.conftest import assert_problem
-
-
-@contextmanager
-def statements(database: Database, table: str) -> Iterator[list[str]]:
-    """The statements run on the commerce store that read `table`."""
-    seen: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if table in statement:
-            seen.append(statement)
-
-    event.listen(database.commerce_engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(database.commerce_engine, "before_cursor_execute", before)
+from tests.conftest import assert_problem, commerce_statements
 
 
 def until_kept(database: Database, table: str, call: Callable[[], Any]) -> None:
     """Calls until one answers without reading `table` (a late notification of the set-up's writes may move the
     version, or the listener may not have heard the first one yet)."""
     for _ in range(10):
-        with statements(database, table) as seen:
+        with commerce_statements(database, table) as seen:
             assert call().status_code == 200
         if not seen:
             return
@@ -91,7 +73,7 @@ def test_a_kept_session_ends_at_its_tokens_expiry_while_the_version_stands(
 
     expired = utcnow() + timedelta(seconds=settings.token_ttl_seconds + 1)
     later(monkeypatch, expired, "api.cache")
-    with statements(database, "auth_tokens") as seen:
+    with commerce_statements(database, "auth_tokens") as seen:
         assert client.get("/account", headers=cookie, follow_redirects=False).status_code == 200
     assert seen, "an expired kept session was used without looking its token up"
 
@@ -116,7 +98,7 @@ def test_a_rotated_secrets_kept_actor_ends_with_its_overlap_window(
 
     past_window = utcnow() + timedelta(seconds=61)
     later(monkeypatch, past_window, "api.cache")
-    with statements(database, "api_keys") as seen:
+    with commerce_statements(database, "api_keys") as seen:
         assert client.get("/auth/me", headers=old).status_code == 200
     assert seen, "the previous secret's kept actor was used after its overlap window"
     # The current secret's actor has no expiry of its own: it is kept whatever the clock says.
@@ -157,7 +139,7 @@ def test_a_session_costs_one_thread_hop_when_it_is_not_kept_and_none_when_it_is(
 
     until_kept(database, "auth_tokens", lambda: client.get("/account", headers=cookie, follow_redirects=False))
     hops.clear()
-    with statements(database, "auth_tokens") as seen:
+    with commerce_statements(database, "auth_tokens") as seen:
         assert client.get("/account", headers=cookie, follow_redirects=False).status_code == 200
     if not seen:  # kept (a late notification may have moved the version just now)
         assert hops == []

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
 from api.db import Database
 from tests.commerce.conftest import Shop
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, commerce_statements
 
 
 def test_only_published_products_of_approved_vendors_are_in_the_store(shop: Shop, client: TestClient) -> None:
@@ -109,30 +106,16 @@ def test_admin_product_crud_with_nested_variants_and_events(shop: Shop, client: 
     assert {e["action"] for e in log["items"]} == {"product.created", "product.updated", "product.deleted"}
 
 
-@contextmanager
-def _count_queries(database: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(database.commerce_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(database.commerce_engine, "before_cursor_execute", record)
-
-
 def test_store_listing_runs_a_fixed_number_of_queries(shop: Shop, client: TestClient, database: Database) -> None:
     vendors = [shop.vendor(), shop.vendor()]
     for i in range(2):
         shop.product(vendors[i % 2]["id"], variants=3)
     shop.ok(client.get("/store/regions", headers=shop.store))  # the key's first use is recorded once
-    with _count_queries(database) as few:
+    with commerce_statements(database) as few:
         shop.ok(client.get("/store/products", params={"region_id": shop.regions["EUR"]["id"]}, headers=shop.store))
     for i in range(10):
         shop.product(vendors[i % 2]["id"], variants=3)
-    with _count_queries(database) as many:
+    with commerce_statements(database) as many:
         page = shop.ok(client.get("/store/products", params={"region_id": shop.regions["EUR"]["id"]},
                                   headers=shop.store))
     assert page["total"] == 12
