@@ -11,9 +11,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, make_url, select, text
 from sqlalchemy.exc import OperationalError
 
 import api.cli
@@ -93,18 +92,22 @@ def test_the_demo_history_stops_quietly_between_batches_once_the_demo_stops(
 
 
 def test_a_database_error_of_the_demo_history_is_reported_unless_the_demo_is_stopping(
-    settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    settings: Settings, urls: DatabaseUrls, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def shut_down(*_: object) -> None:
-        raise OperationalError("INSERT ...", {}, psycopg.errors.AdminShutdown("terminating connection"))
-
-    monkeypatch.setattr(api.seed, "seed_history", shut_down)
-    stop = threading.Event()
-    with pytest.raises(OperationalError):
+    # A database that is not there (as the embedded one is not, once the demo stopped it): every statement fails.
+    gone = make_url(urls.commerce).set(database="marketplace_test_no_such_database").render_as_string(
+        hide_password=False)
+    database = Database(DatabaseUrls(commerce=gone, content=gone), settings)
+    try:
+        stop = threading.Event()
+        with pytest.raises(OperationalError):
+            _history_and_first_build(settings, database, build=False, dagster_up=False, stop=stop)
+        capsys.readouterr()
+        stop.set()
         _history_and_first_build(settings, database, build=False, dagster_up=False, stop=stop)
-    stop.set()
-    _history_and_first_build(settings, database, build=False, dagster_up=False, stop=stop)
-    assert capsys.readouterr().out == "[demo] stopped before the order history finished.\n"
+        assert capsys.readouterr().out == "[demo] stopped before the order history finished.\n"
+    finally:
+        database.dispose()
 
 
 def _gone(pid: int) -> bool:
