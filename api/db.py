@@ -21,6 +21,8 @@ from starlette.concurrency import run_in_threadpool
 from api.config import Settings
 
 if TYPE_CHECKING:
+    import psycopg
+
     from api.cache_events import ChangePublisher
 
 log = logging.getLogger(__name__)
@@ -90,9 +92,15 @@ class TenantScope:
 
 
 PLATFORM = TenantScope()
-_SET_SCOPE = text(
-    "SELECT set_config('app.vendor_id', :vendor_id, true), set_config('app.company_id', :company_id, true)"
+# In the driver's own parameter style: a session's transaction and a raw psycopg connection (`scope_connection`)
+# are narrowed by the same statement.
+_SET_SCOPE = (
+    "SELECT set_config('app.vendor_id', %(vendor_id)s, true), set_config('app.company_id', %(company_id)s, true)"
 )
+
+
+def _scope_values(scope: TenantScope) -> dict[str, str]:
+    return {"vendor_id": scope.vendor_id, "company_id": scope.company_id}
 
 
 # Set once a session's transaction has taken a connection (never cleared: a stale True only costs a thread hop).
@@ -101,18 +109,28 @@ _CONNECTED = "connected"
 
 def _apply_tenant_scope(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
     session.info[_CONNECTED] = True
+    connection.exec_driver_sql(_SET_SCOPE, _scope_values(tenant_scope_of(session)))
+
+
+def tenant_scope_of(session: Session) -> TenantScope:
+    """The scope the session's transaction acts in (`set_tenant_scope`)."""
     scope: TenantScope = session.info.get("tenant_scope", PLATFORM)
-    connection.execute(_SET_SCOPE, {"vendor_id": scope.vendor_id, "company_id": scope.company_id})
+    return scope
 
 
 def set_tenant_scope(session: Session, scope: TenantScope) -> None:
     """Narrow (or widen) the rows the session's transaction may touch, from now to its end. Before the first
     query it costs nothing: the scope is applied when the transaction takes its connection."""
-    if session.info.get("tenant_scope", PLATFORM) == scope:
+    if tenant_scope_of(session) == scope:
         return
     session.info["tenant_scope"] = scope
     if session.info.get(_CONNECTED):
-        session.execute(_SET_SCOPE, {"vendor_id": scope.vendor_id, "company_id": scope.company_id})
+        session.connection().exec_driver_sql(_SET_SCOPE, _scope_values(scope))
+
+
+def scope_connection(connection: psycopg.Connection[Any], scope: TenantScope) -> None:
+    """Narrow the transaction of a connection opened outside the sessions (a raw psycopg one) to `scope`."""
+    connection.execute(_SET_SCOPE, _scope_values(scope))
 
 
 def needs_database_work(session: Session) -> bool:

@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 
 from api import money
 from api.commission_runs.models import CommissionRun, RunStatus
-from api.db import libpq_url
+from api.db import libpq_url, scope_connection, tenant_scope_of
 
 AMOUNT_FIELDS = ("gross_amount", "base_amount", "fixed_fee", "commission_amount", "vendor_amount")
 FINDINGS_KEPT = 1000  # findings stored on the run record; `finding_count` has them all
@@ -339,10 +339,8 @@ def _snapshot_readers(session: Session, count: int) -> Iterator[list[psycopg.Con
     snapshot, with its tenant scope; not the session's own uncommitted writes), so that several COPYs run at
     once - one server process each - and still agree row for row. Not inside a savepoint: no snapshot can be
     exported there."""
-    snapshot, vendor_id, company_id = session.execute(text(
-        "SELECT pg_export_snapshot(), current_setting('app.vendor_id', true), "
-        "current_setting('app.company_id', true)"
-    )).one()
+    snapshot: str = session.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+    scope = tenant_scope_of(session)
     url = libpq_url(session.connection().engine.url.render_as_string(hide_password=False))
     readers: list[psycopg.Connection[Any]] = []
     try:
@@ -351,8 +349,7 @@ def _snapshot_readers(session: Session, count: int) -> Iterator[list[psycopg.Con
             readers.append(reader)
             reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             reader.execute(psycopg.sql.SQL("SET TRANSACTION SNAPSHOT {}").format(psycopg.sql.Literal(snapshot)))
-            reader.execute("SELECT set_config('app.vendor_id', coalesce(%s, ''), true), "
-                           "set_config('app.company_id', coalesce(%s, ''), true)", (vendor_id, company_id))
+            scope_connection(reader, scope)
         yield readers
     finally:
         for reader in readers:
