@@ -88,27 +88,29 @@ async def page_actor(request: Request, session: CommerceSession) -> Actor:
     visitor without a cookie, or with a known session, is known without the database and without a thread hop.
     Any other session costs one hop: the token's lookup and the narrowing of its transaction."""
     cached: Actor | None = getattr(request.state, "page_actor", None)
-    if cached is not None:
-        return cached
+    if cached is None:
+        cached = request.state.page_actor = await _browsing_actor(request, session)
+    return cached
+
+
+async def _browsing_actor(request: Request, session: Session) -> Actor:
     raw = session_token(request)
-    actor = ANONYMOUS
+    kept = None
     if raw:
         key = "session:" + auth_service.sha256(raw)
         cache = read_cache(request)
         versions = store_versions(request)
         kept = cache.kept_actor(key, versions)
-        if kept is None:
+        if kept is None:  # one hop: the token's lookup, and the transaction narrowed to its user
             actor, until = await run_in_threadpool(_signed_in_actor, session, raw)
             if until is not None:
                 cache.keep_actor(key, versions, actor, until)
-            request.state.page_actor = actor
             return actor
-        actor = kept
+    actor = kept if kept is not None else ANONYMOUS
     if needs_database_work(session):
         await run_in_threadpool(set_tenant_scope, session, tenant_scope(actor))
     else:
         set_tenant_scope(session, tenant_scope(actor))  # no query yet: the scope goes with the first one
-    request.state.page_actor = actor
     return actor
 
 
