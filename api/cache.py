@@ -29,13 +29,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.auth.actor import Actor
 from api.cache_events import StoreVersions
 from api.clock import utcnow
-from api.db import Domain
+from api.db import Domain, Store
 from api.observability.metrics import record_cache_lookup
 
 T = TypeVar("T")
 PUBLIC_CACHE_CONTROL = "public, no-cache"
-# The store a kept actor is read from, and whose version it is valid for.
-ACTOR_DOMAIN = Domain.commerce
+# The store whose version a kept actor is valid for: API keys, users and login tokens (not the rest of commerce,
+# whose orders and carts would end every kept actor many times a second).
+ACTOR_STORE = Store.access
 
 
 class VersionedCache(Generic[T]):
@@ -108,14 +109,14 @@ class ReadCache:
         self.actors: VersionedCache[tuple[datetime | None, Actor]] = VersionedCache(max_entries, name="actors")
 
     def kept_actor(
-        self, key: str, versions: Mapping[Domain, str | None], now: datetime | None = None
+        self, key: str, versions: Mapping[str, str | None], now: datetime | None = None
     ) -> Actor | None:
         """The actor kept under `key`, while the version it was read at still stands in `versions` (the caller's
         reading of the stores' versions) and its expiry has not passed (by `now`, default the clock); else None.
 
-        An actor is read from the commerce store (users, login tokens, API keys): any change there (a logout, a
-        deactivated user, a revoked or rotated key) moves that version and ends every kept actor."""
-        version = versions[ACTOR_DOMAIN]
+        An actor is read from the access tables (users, login tokens, API keys): any change there (a login or
+        logout, a deactivated user, a revoked or rotated key) moves the `access` version and ends every kept actor."""
+        version = versions[ACTOR_STORE]
         kept = self.actors.get(key, version) if version is not None else None
         if kept is None:
             return None
@@ -125,12 +126,12 @@ class ReadCache:
         return actor
 
     def keep_actor(
-        self, key: str, versions: Mapping[Domain, str | None], actor: Actor, until: datetime | None
+        self, key: str, versions: Mapping[str, str | None], actor: Actor, until: datetime | None
     ) -> None:
         """Keep `actor` under `key` for `kept_actor`: valid at the version in `versions` (read before the actor was
         looked up, so a change during the lookup leaves it unkept) and before `until` (None: no expiry of its own).
         Nothing is kept while the version is unknown."""
-        version = versions[ACTOR_DOMAIN]
+        version = versions[ACTOR_STORE]
         if version is not None:
             self.actors.put(key, version, (until, actor))
 

@@ -3,8 +3,10 @@ where REDIS_URL is configured.
 
 Triggers (migrations `*_cache_notify`) raise `NOTIFY store_changes, '<store>'` in every transaction that
 changes something a public reader could see, the outbox included; PostgreSQL delivers it when, and only
-when, that transaction commits. Each worker keeps one listening connection per database in a thread and
-moves the store's version on every notification, so a cached answer is known to be valid without a query.
+when, that transaction commits. The tables that say who a key or a login token stands for also name the
+`access` store (`api.db.Store`, migration `0015_access_notify`), the version kept actors hold for. Each worker
+keeps one listening connection per database in a thread and moves the store's version on every notification, so
+a cached answer is known to be valid without a query.
 
 Safe fallback: while a listener is not connected its stores have no version (`current()` is None), and
 callers then build every answer fresh and keep none. A reconnect starts a new version for its stores (what
@@ -35,7 +37,7 @@ import psycopg
 import redis
 from sqlalchemy import make_url
 
-from api.db import DatabaseUrls, Domain, libpq_url
+from api.db import DatabaseUrls, Domain, Store, libpq_url
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +53,15 @@ class StoreVersions:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._versions: dict[Domain, str | None] = {domain: None for domain in Domain}
+        self._versions: dict[str, str | None] = {store: None for store in Store}
         self._counter = itertools.count()
         self._prefix = f"{os.getpid()}-{uuid.uuid4().hex[:8]}-"
-        self._sockets: dict[int, tuple[Domain, ...]] = {}
+        self._sockets: dict[int, tuple[Store, ...]] = {}
 
-    def current(self, domain: Domain) -> str | None:
-        return self.snapshot()[domain]
+    def current(self, store: str) -> str | None:
+        return self.snapshot()[store]
 
-    def snapshot(self) -> dict[Domain, str | None]:
+    def snapshot(self) -> dict[str, str | None]:
         """Every store's version at once. A notification already on a listener's socket but not yet read makes
         every version unknown: the change it announces may be the reader's own (one poll for all stores)."""
         versions = dict(self._versions)
@@ -70,31 +72,31 @@ class StoreVersions:
             pending = [True]
         return dict.fromkeys(versions) if pending else versions
 
-    def moved(self, domains: Iterable[Domain]) -> None:
+    def moved(self, stores: Iterable[str]) -> None:
         with self._lock:
-            for domain in domains:
-                self._versions[domain] = self._prefix + str(next(self._counter))
+            for store in stores:
+                self._versions[store] = self._prefix + str(next(self._counter))
 
-    def connected(self, socket: int, domains: tuple[Domain, ...]) -> None:
+    def connected(self, socket: int, stores: tuple[Store, ...]) -> None:
         with self._lock:
-            self._sockets[socket] = domains
-        self.moved(domains)
+            self._sockets[socket] = stores
+        self.moved(stores)
 
-    def disconnected(self, socket: int | None, domains: tuple[Domain, ...]) -> None:
+    def disconnected(self, socket: int | None, stores: tuple[Store, ...]) -> None:
         with self._lock:
             if socket is not None:
                 self._sockets.pop(socket, None)
-            for domain in domains:
-                self._versions[domain] = None
+            for store in stores:
+                self._versions[store] = None
 
 
 class ChangeListener(threading.Thread):
     """One listening connection to one database, kept open (reconnecting with back-off) until `stop()`."""
 
-    def __init__(self, url: str, domains: tuple[Domain, ...], versions: StoreVersions) -> None:
-        super().__init__(name=f"change-listener-{'-'.join(domains)}", daemon=True)
+    def __init__(self, url: str, stores: tuple[Store, ...], versions: StoreVersions) -> None:
+        super().__init__(name=f"change-listener-{'-'.join(stores)}", daemon=True)
         self.url = url
-        self.domains = domains
+        self.stores = stores
         self.versions = versions
         self._wake_read, self._wake_write = os.pipe()
         self._stopping = threading.Event()
@@ -127,7 +129,7 @@ class ChangeListener(threading.Thread):
             with psycopg.connect(libpq_url(self.url), autocommit=True, **KEEPALIVE) as conn:  # type: ignore[arg-type]
                 conn.execute(f"LISTEN {CHANNEL}")
                 socket = conn.fileno()
-                self.versions.connected(socket, self.domains)
+                self.versions.connected(socket, self.stores)
                 self.ready.set()
                 pgconn = conn.pgconn
                 while not self._stopping.is_set():
@@ -137,21 +139,21 @@ class ChangeListener(threading.Thread):
                     pgconn.consume_input()
                     if pgconn.status != psycopg.pq.ConnStatus.OK:
                         raise psycopg.OperationalError("the listening connection closed")
-                    moved: set[Domain] = set()
+                    moved: set[Store] = set()
                     while (note := pgconn.notifies()) is not None:
                         store = note.extra.decode()
-                        if store in Domain.__members__:
-                            moved.add(Domain(store))
-                    self.versions.moved(moved & set(self.domains))
+                        if store in Store.__members__:
+                            moved.add(Store(store))
+                    self.versions.moved(moved & set(self.stores))
         finally:
-            self.versions.disconnected(socket, self.domains)
+            self.versions.disconnected(socket, self.stores)
 
 
 class RedisChangeListener(ChangeListener):
     """One subscription to the Redis channel of these databases (every store's changes arrive on it)."""
 
     def __init__(self, url: str, channel: str, versions: StoreVersions) -> None:
-        super().__init__(url, tuple(Domain), versions)
+        super().__init__(url, tuple(Store), versions)
         self.channel = channel
 
     def _listen(self) -> None:
@@ -167,21 +169,21 @@ class RedisChangeListener(ChangeListener):
                     return
             assert pubsub.connection is not None
             socket = pubsub.connection._sock.fileno()
-            self.versions.connected(socket, self.domains)
+            self.versions.connected(socket, self.stores)
             self.ready.set()
             while not self._stopping.is_set():
                 if self._wake_read in select.select([socket, self._wake_read], [], [])[0]:
                     return
-                moved: set[Domain] = set()
+                moved: set[Store] = set()
                 # None once nothing is left to read; a closed connection raises ConnectionError.
                 while (message := pubsub.get_message(timeout=0)) is not None:
                     data = message["data"]
                     store = data.decode() if isinstance(data, bytes) else str(data)
-                    if message["type"] == "message" and store in Domain.__members__:
-                        moved.add(Domain(store))
+                    if message["type"] == "message" and store in Store.__members__:
+                        moved.add(Store(store))
                 self.versions.moved(moved)
         finally:
-            self.versions.disconnected(socket, self.domains)
+            self.versions.disconnected(socket, self.stores)
             pubsub.close()
             client.close()
 
@@ -199,7 +201,7 @@ class ChangePublisher:
         self.channel = channel
         self._client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
 
-    def publish(self, stores: Iterable[Domain]) -> None:
+    def publish(self, stores: Iterable[Store]) -> None:
         for store in stores:
             try:
                 self._client.publish(self.channel, store.value)
@@ -220,11 +222,12 @@ def start_listeners(
         listener: ChangeListener = RedisChangeListener(redis_url, redis_channel(urls), versions)
         listener.start()
         return [listener]
-    groups: dict[str, tuple[Domain, ...]] = {}
+    groups: dict[str, tuple[Store, ...]] = {}
     for domain in Domain:
         url = getattr(urls, domain.value)
-        groups[url] = (*groups.get(url, ()), domain)
-    listeners = [ChangeListener(url, domains, versions) for url, domains in groups.items()]
+        groups[url] = (*groups.get(url, ()), Store(domain))
+    groups[urls.commerce] += (Store.access,)  # the access tables are in the commerce database
+    listeners = [ChangeListener(url, stores, versions) for url, stores in groups.items()]
     for listener in listeners:
         listener.start()
     return listeners

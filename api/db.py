@@ -41,6 +41,17 @@ class Domain(StrEnum):
     content = "content"
 
 
+class Store(StrEnum):
+    """What readers keep things for, each with a version of its own (api/cache_events.py): each domain's store,
+    and `access`, the tables that say who an API key or a login token stands for (API keys, users, login tokens).
+    Their triggers name `access` besides `commerce`, so a kept actor outlives the orders, carts and stock changes
+    that move the commerce store's version many times a second."""
+
+    commerce = "commerce"
+    content = "content"
+    access = "access"
+
+
 class CommerceBase(DeclarativeBase):
     metadata = MetaData(schema=Domain.commerce.value, naming_convention=NAMING_CONVENTION)
 
@@ -239,7 +250,7 @@ class Database:
             event.listen(sessions, "after_begin", _apply_tenant_scope)
         # Who hears of each commit that changed what a store's readers see, once it is done: the app's read
         # cache, and the Redis channel where one is configured (api/cache_events.py).
-        self.change_subscribers: list[Callable[[list[Domain]], None]] = []
+        self.change_subscribers: list[Callable[[list[Store]], None]] = []
         for engine in {self.commerce_engine, self.content_engine}:
             event.listen(engine, "before_cursor_execute", _note_write)
             event.listen(engine, "commit", _read_changed_stores)
@@ -255,7 +266,7 @@ class Database:
     def _changes_committed(self, dbapi_connection: object, record: Any) -> None:
         changed: str | None = record.info.pop(_CHANGED_STORES, None)
         if changed:
-            stores = [Domain(store) for store in changed.split(",") if store in Domain.__members__]
+            stores = [Store(store) for store in changed.split(",") if store in Store.__members__]
             for subscriber in list(self.change_subscribers):
                 subscriber(stores)
 

@@ -88,9 +88,9 @@ def current_actor(request: Request, session: CommerceSession) -> Actor:
 
 
 def _resolve_actor(request: Request, session: Session) -> Actor:
-    # Storefronts send their publishable key on every read: the actor it stands for is kept for as long as
-    # the commerce store's version stands (revoking or rotating a key moves it), so a hit opens no session
-    # (`ReadCache.kept_actor`).
+    # Storefronts send their publishable key on every call: the actor it stands for is kept for as long as
+    # the access version stands (revoking or rotating a key moves it; an order does not), so a hit opens no
+    # session (`ReadCache.kept_actor`).
     cache: ReadCache = request.app.state.read_cache
     publishable_key_id = None
     publishable = request.headers.get(PUBLISHABLE_KEY_HEADER)

@@ -1,6 +1,6 @@
 """Kept actors (`ReadCache.kept_actor`): the actor of a publishable key or a browser session is used again only
-while the commerce version it was read at stands and its own expiry (a token's, a rotated secret's overlap window)
-has not passed."""
+while the access version it was read at stands (API keys, users, login tokens; not the rest of commerce) and its
+own expiry (a token's, a rotated secret's overlap window) has not passed."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import service as auth_service
 from api.auth.actor import ANONYMOUS
-from api.auth.models import AuthToken, Role
+from api.auth.models import ApiKey, AuthToken, Role
 from api.cache import ReadCache
 from api.clock import utcnow
-from api.db import Database, Domain
+from api.db import Database, Domain, Store
+from api.regions.models import Region
 from tests.conftest import assert_problem, commerce_statements
 
 
@@ -46,7 +47,7 @@ def test_a_kept_actor_holds_while_its_version_stands_and_until_its_expiry() -> N
     cache.keep_actor("k", unknown, ANONYMOUS, None)  # an unknown version keeps nothing
     assert cache.kept_actor("k", unknown, now) is None
 
-    cache.versions.moved([Domain.commerce, Domain.content])
+    cache.versions.moved(list(Store))
     read_at = cache.versions.snapshot()
     cache.keep_actor("k", read_at, ANONYMOUS, now + timedelta(minutes=1))
     cache.keep_actor("forever", read_at, ANONYMOUS, None)
@@ -55,11 +56,51 @@ def test_a_kept_actor_holds_while_its_version_stands_and_until_its_expiry() -> N
     assert cache.kept_actor("forever", read_at, now + timedelta(days=365)) is ANONYMOUS
     assert cache.kept_actor("k", unknown, now) is None
 
-    cache.versions.moved([Domain.content])  # another store: the actors stand
+    cache.versions.moved([Domain.content, Domain.commerce])  # other stores: the actors stand
     assert cache.kept_actor("k", cache.versions.snapshot(), now) is ANONYMOUS
-    cache.versions.moved([Domain.commerce])
+    cache.versions.moved([Store.access])
     assert cache.kept_actor("k", cache.versions.snapshot(), now) is None
     assert cache.kept_actor("forever", cache.versions.snapshot(), now) is None
+
+
+def heard(cache: ReadCache, store: Store, after: str | None) -> str:
+    """The version of `store` once the listener has applied a change after the version `after`."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        version = cache.versions.current(store)
+        if version is not None and version != after:
+            return version
+        time.sleep(0.05)
+    pytest.fail(f"no change of {store} was heard")
+
+
+def test_a_kept_key_actor_outlives_commerce_changes_but_not_a_change_to_a_key(
+    app: Any, client: TestClient, database: Database, publishable_key: str
+) -> None:
+    cache: ReadCache = app.state.read_cache
+    key = {"x-publishable-api-key": publishable_key}
+    until_kept(database, "api_keys", lambda: client.get("/auth/me", headers=key))
+    access = cache.versions.current(Store.access)
+
+    # A change every storefront reader sees (as an order's events are): the commerce version moves, access stands.
+    commerce = cache.versions.current(Store.commerce)
+    with database.transaction(Domain.commerce) as session:
+        session.execute(update(Region).values(name=Region.name))
+    heard(cache, Store.commerce, commerce)
+    time.sleep(0.5)  # the listener hears the commit's notification too (a version unknown meanwhile is no hit)
+    assert cache.versions.current(Store.access) == access
+    with commerce_statements(database, "api_keys") as seen:
+        assert client.get("/auth/me", headers=key).status_code == 200
+    assert not seen, "a commerce change ended the kept actor of a key"
+
+    # A change to a key (any key: which one is not known without the lookup) moves the access version.
+    with database.transaction(Domain.commerce) as session:
+        session.execute(update(ApiKey).where(ApiKey.secret_hash == auth_service.sha256(publishable_key))
+                        .values(scopes=ApiKey.scopes))
+    heard(cache, Store.access, access)
+    with commerce_statements(database, "api_keys") as seen:
+        assert client.get("/auth/me", headers=key).status_code == 200
+    assert seen, "a key's kept actor was used after a change to the keys"
 
 
 def test_a_kept_session_ends_at_its_tokens_expiry_while_the_version_stands(

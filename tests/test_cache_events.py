@@ -9,7 +9,7 @@ from collections.abc import Callable
 import psycopg
 
 from api.cache_events import StoreVersions, start_listeners
-from api.db import Database, DatabaseUrls, Domain, libpq_url
+from api.db import Database, DatabaseUrls, Domain, Store, libpq_url
 
 
 def wait(condition: Callable[[], bool], seconds: float = 20.0) -> bool:
@@ -55,7 +55,7 @@ def test_an_announced_change_moves_the_version_like_a_trigger(urls: DatabaseUrls
     """dbt rebuilding the marts changes no table with a trigger: the dbt assets announce it instead."""
     versions = StoreVersions()
     listeners = start_listeners(urls, versions)
-    heard: list[list[Domain]] = []
+    heard: list[list[Store]] = []
     database.change_subscribers.append(heard.append)
     try:
         assert all(listener.ready.wait(30) for listener in listeners)

@@ -83,8 +83,8 @@ async def page_actor(request: Request, session: CommerceSession) -> Actor:
     reading of the request's headers, which a browser never sends). The commerce transaction is narrowed to the
     actor's tenant for row-level security, as the API does for a bearer token.
 
-    A session's actor is kept between requests (by the token's digest, `ReadCache.kept_actor`) while the commerce
-    store's version stands (logging out, and any change to a user, moves it) and the token has not expired: a
+    A session's actor is kept between requests (by the token's digest, `ReadCache.kept_actor`) while the access
+    version stands (logging in or out, and any change to a user, moves it) and the token has not expired: a
     visitor without a cookie, or with a known session, is known without the database and without a thread hop.
     Any other session costs one hop: the token's lookup and the narrowing of its transaction."""
     cached: Actor | None = getattr(request.state, "page_actor", None)

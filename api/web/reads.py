@@ -31,12 +31,12 @@ BOTH_STORES = (Domain.content, Domain.commerce)
 DASHBOARD_MAX_AGE_SECONDS = 10.0
 
 
-def store_versions(request: Request) -> dict[Domain, str | None]:
+def store_versions(request: Request) -> dict[str, str | None]:
     """The stores' versions for this request's reads: taken once per GET (a page may keep several reads), every
     time for other methods (a form post may change a store, then read it back)."""
     if request.method not in ("GET", "HEAD"):
         return read_cache(request).versions.snapshot()
-    known: dict[Domain, str | None] | None = getattr(request.state, "store_versions", None)
+    known: dict[str, str | None] | None = getattr(request.state, "store_versions", None)
     if known is None:
         known = read_cache(request).versions.snapshot()
         request.state.store_versions = known
