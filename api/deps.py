@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import header as authorization
 from api.auth import service as auth_service
@@ -19,7 +20,7 @@ from api.auth.models import Role
 from api.auth.scopes import Scope
 from api.cache import ReadCache
 from api.config import Settings
-from api.db import PLATFORM, Database, Domain, TenantScope, set_tenant_scope
+from api.db import PLATFORM, Database, Domain, TenantScope, needs_database_work, set_tenant_scope
 from api.errors import Forbidden, Unauthorized
 
 
@@ -81,28 +82,44 @@ def bearer_credential(request: Request) -> str | None:
     return authorization.credential(header) if header else None
 
 
-def current_actor(request: Request, session: CommerceSession) -> Actor:
-    actor = _resolve_actor(request, session)
+async def current_actor(request: Request, session: CommerceSession) -> Actor:
+    # async: a storefront's kept key is known on the event loop, with no thread hop; any other actor is looked
+    # up in a worker thread, where its transaction is narrowed too.
+    kept = _kept_key_actor(request)
+    if kept is not None and not needs_database_work(session):
+        set_tenant_scope(session, tenant_scope(kept))  # no I/O: the session has not taken its connection yet
+        return kept
+    return await run_in_threadpool(_scoped_actor, request, session, kept)
+
+
+def _scoped_actor(request: Request, session: Session, kept: Actor | None) -> Actor:
+    actor = kept or _resolve_actor(request, session)
     set_tenant_scope(session, tenant_scope(actor))
     return actor
 
 
+def _kept_key_actor(request: Request) -> Actor | None:
+    """The actor of the call's publishable key, when it is kept (`ReadCache.kept_actor`). Storefronts send their
+    key on every call: its actor is kept for as long as the access version stands (revoking or rotating a key
+    moves it; an order does not), so a hit opens no session. Only a `pk_` key is looked up (only one is kept
+    here): the same cache keeps browser sessions under "session:" + their token's digest, no key."""
+    publishable = request.headers.get(PUBLISHABLE_KEY_HEADER)
+    if publishable is None or not publishable.startswith("pk_") or "authorization" in request.headers:
+        return None
+    cache: ReadCache = request.app.state.read_cache
+    kept = cache.kept_actor(publishable, cache.versions.snapshot())
+    if kept is not None:
+        request.state.actor = kept
+    return kept
+
+
 def _resolve_actor(request: Request, session: Session) -> Actor:
-    # Storefronts send their publishable key on every call: the actor it stands for is kept for as long as
-    # the access version stands (revoking or rotating a key moves it; an order does not), so a hit opens no
-    # session (`ReadCache.kept_actor`).
     cache: ReadCache = request.app.state.read_cache
     publishable_key_id = None
     publishable = request.headers.get(PUBLISHABLE_KEY_HEADER)
     anonymous_call = publishable is not None and "authorization" not in request.headers
+    # Read before the lookup: a change during it leaves the actor unkept (`keep_actor`).
     versions = cache.versions.snapshot() if anonymous_call else None
-    # Only a publishable key is looked up (only one is kept here): the same cache keeps browser sessions under
-    # "session:" + their token's digest, which must not work as a key.
-    if publishable and versions is not None and publishable.startswith("pk_"):
-        kept = cache.kept_actor(publishable, versions)
-        if kept is not None:
-            request.state.actor = kept
-            return kept
     if publishable:
         key = auth_service.find_api_key(session, publishable)
         if not publishable.startswith("pk_"):
@@ -145,10 +162,10 @@ def _no_store(response: Response) -> None:
 SECRET_BEARING = Depends(_no_store)
 
 
-def require(*scopes: Scope) -> Callable[[Actor], Actor]:
+def require(*scopes: Scope) -> Callable[[Actor], Awaitable[Actor]]:
     """A dependency that lets the call through only for an actor holding every one of `scopes`."""
 
-    def dependency(actor: CurrentActor) -> Actor:
+    async def dependency(actor: CurrentActor) -> Actor:  # async: no thread hop for a check
         if not actor.authenticated:
             raise Unauthorized("This call needs a login token or an API key.")
         missing = [scope.value for scope in scopes if scope not in actor.scopes]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, Path, Query
+from fastapi import Body, Depends, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from api.audit import service as audit
@@ -112,7 +112,9 @@ def complete_cart(
     record_checkout("approval_required" if isinstance(result, CompanyApproval) else "completed")
     if isinstance(result, CompanyApproval):
         return JSONResponse(ApprovalOut.model_validate(result).model_dump(mode="json"), status_code=202)
-    return orders.view(result)
+    # Serialised here, in the route's thread: a model returned from a sync route is validated again in a thread
+    # of its own (one more hop per checkout).
+    return Response(orders.view(result).model_dump_json(), media_type="application/json")
 
 
 def _option_out(option: object) -> ShippingOptionOut:

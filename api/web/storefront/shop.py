@@ -244,8 +244,16 @@ class TenantHosts:
         with self.database.transaction(Domain.content) as session:
             return {domain.lower(): tenant.slug for tenant in active_tenants(session) for domain in tenant.domains}
 
+    @property
+    def fresh(self) -> bool:
+        """Whether the domains in memory are recent enough for `known` (else `slug_for` reads them again)."""
+        return time.monotonic() < self._expires
+
+    def known(self, host: str) -> str | None:
+        return self._hosts.get(host)
+
     def slug_for(self, host: str) -> str | None:
-        if time.monotonic() >= self._expires:
+        if not self.fresh:
             try:
                 hosts = self._load()
             except OperationalError:
@@ -253,10 +261,10 @@ class TenantHosts:
                 # answer (503 from /ready and the API, the 503 page from the stores).
                 with self._lock:
                     self._expires = time.monotonic() + 1.0
-                return self._hosts.get(host)
+                return self.known(host)
             with self._lock:
                 self._hosts, self._expires = hosts, time.monotonic() + self.ttl
-        return self._hosts.get(host)
+        return self.known(host)
 
 
 class TenantHostMiddleware:
@@ -285,7 +293,10 @@ class TenantHostMiddleware:
         if scope["type"] == "http":
             host = _host_of(scope)
             if host and host not in self.own_hosts:
-                slug = await run_in_threadpool(self.hosts.slug_for, host)
+                # Read from the database (in a thread) only when the domains in memory are stale.
+                slug = self.hosts.known(host) if self.hosts.fresh else await run_in_threadpool(
+                    self.hosts.slug_for, host
+                )
                 path: str = scope["path"]
                 first = path.lstrip("/").split("/", 1)[0]
                 if slug is not None and first not in self.reserved(scope["app"]):
