@@ -13,8 +13,10 @@ storefront pages (when the app has `/shop/...`), checkout at 16 concurrent buyer
     .venv/bin/python bench/run.py --quick         # the API rows only
     .venv/bin/python bench/run.py --small         # every row at a small size (a check that the command works)
 
-Load: wrk (Debian package `wrk`) with 2 threads and 64 connections when installed, else bench/load.py; either
-way the load generator runs on the same cores as the server (this machine has no other), which the table says.
+Load: wrk (Debian package `wrk`) with 2 threads and 64 connections when installed, else bench/load.py; the checkout
+row's completes go through wrk too (2 threads, 16 connections, bench/checkout.lua), else through 16 httpx clients.
+Either way the load generator runs on the same cores as the server (this machine has no other), which the table
+says, naming the generator.
 """
 
 from __future__ import annotations
@@ -146,19 +148,15 @@ def load(url: str, headers: dict[str, str], seconds: int) -> Load:
 
 # ---- checkout --------------------------------------------------------------------------------------------
 
+CHECKOUT_LUA = Path(__file__).resolve().parent / "checkout.lua"
+CHECKOUT_LIMIT_S = 120  # wrk's -d for the completes: only a limit, its threads stop when their carts are used up
 
-async def checkout(base: str, key: str, region_id: str, variants: list[str], carts: int) -> tuple[Load, int]:
-    """`carts` ready carts (line, address, shipping for the vendor), then completed by BUYERS concurrent
-    buyers; only the completes are timed. A first round of WARMUP_CARTS completes is not timed, as every read
-    row warms up first: the first executions of each statement on each pooled connection are not yet prepared
-    (psycopg prepares a statement on its fifth run), and the first round ran at half the rate of the next.
-    Each complete comes on a new connection, as from a buyer of its own: on 16 kept-alive connections, the share
-    each uvicorn worker had accepted (they share one listening socket) decided the rate, from 45/s with all 16
-    on one worker to 86/s when split evenly."""
-    headers = {"x-publishable-api-key": key}
+
+async def ready_carts(base: str, key: str, region_id: str, variants: list[str], count: int) -> list[str]:
+    """`count` carts ready to complete (a line, an address, the vendor's shipping), BUYERS at a time."""
     address = {"first_name": "Ada", "last_name": "Lovelace", "address_1": "1 Bench Street", "city": "Berlin",
                "postal_code": "10115", "country_code": "DE"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=base, headers={"x-publishable-api-key": key}, timeout=60) as client:
 
         async def ready(i: int) -> str:
             cart = (await client.post("/store/carts", json={"region_id": region_id, "email": f"b{i}@example.com"}))
@@ -172,30 +170,100 @@ async def checkout(base: str, key: str, region_id: str, variants: list[str], car
             await client.post(f"/store/carts/{cart_id}/shipping-methods", json={"option_id": options[0]["id"]})
             return cart_id
 
-        queue: list[str] = []
-        for start in range(0, carts + WARMUP_CARTS, BUYERS):
-            queue += await asyncio.gather(*(ready(i) for i in range(start, min(carts + WARMUP_CARTS, start + BUYERS))))
-        latencies: list[float] = []
-        failures = 0
+        carts: list[str] = []
+        for start in range(0, count, BUYERS):
+            carts += await asyncio.gather(*(ready(i) for i in range(start, min(count, start + BUYERS))))
+    return carts
 
-        async def buyer(until: int) -> None:
+
+def wrk_completes(base: str, key: str, carts: list[str]) -> tuple[Load, int]:
+    """Completes each cart once through wrk (bench/checkout.lua): 2 threads, BUYERS connections, each request
+    with `Connection: close`, so that wrk reconnects after every answer. Returns the load and the completes
+    answered; the carts not answered 200 are the failures.
+
+    wrk runs until its -d even when all its threads have stopped (main() sleeps the whole -d; tried), and its
+    own duration is that -d: each thread prints STOPPED once its last cart was answered, and the time is taken
+    here, from starting wrk until the last thread's STOPPED (so it includes wrk's start, a few ms): the rate is
+    the completes answered over that time. Then a SIGINT ends wrk, whose done() prints the counts and the
+    latency percentiles. Those are wrk's, as in the read rows: from writing the request to the end of the answer
+    (the connect is not in them), after wrk's correction for coordinated omission, which adds samples for the
+    answers slower than twice the mean interval per connection (on 320 completes: 5-12% more samples, p95 up
+    by 0-30 ms)."""
+    threads = min(2, len(carts))
+    with tempfile.NamedTemporaryFile("w", prefix="bench-carts-", suffix=".txt") as listing:
+        listing.writelines(" ".join(carts[i::threads]) + "\n" for i in range(threads))  # a line per thread
+        listing.flush()
+        command = ["wrk", f"-t{threads}", f"-c{BUYERS}", f"-d{CHECKOUT_LIMIT_S}s", "--timeout", "60s",
+                   "-s", str(CHECKOUT_LUA), "-H", f"x-publishable-api-key: {key}", "-H", "Connection: close", base]
+        began = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True,
+                                   env={**os.environ, "BENCH_CARTS": listing.name})
+        assert process.stdout is not None
+        seconds = float(CHECKOUT_LIMIT_S)  # if the threads don't all stop, wrk ends at its -d
+        stopped = 0
+        out = ""
+        for line in process.stdout:
+            out += line
+            if line.startswith("STOPPED"):
+                stopped += 1
+                if stopped == threads:
+                    seconds = time.perf_counter() - began
+                    process.send_signal(signal.SIGINT)
+        if process.wait() != 0:
+            raise RuntimeError(f"wrk exited with {process.returncode}: {out[-300:]}")
+    match = re.search(r"REPORT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)", out)
+    if not match:
+        raise RuntimeError(f"wrk printed no report: {out[-300:]}")
+    sent, answered, ok, p50, p95, p99 = (int(n) for n in match.groups())
+    if sent != len(carts):
+        raise RuntimeError(f"wrk sent {sent} of {len(carts)} completes")
+    return Load(answered / seconds, p50 / 1000, p95 / 1000, p99 / 1000, len(carts) - ok), answered
+
+
+async def httpx_completes(base: str, key: str, carts: list[str]) -> tuple[Load, int]:
+    """Completes each cart once from BUYERS concurrent httpx buyers (the fallback without wrk), each request
+    with `connection: close`; the rate is the completes over the time from the first sent to the last answered."""
+    queue = list(carts)
+    latencies: list[float] = []
+    failures = 0
+    async with httpx.AsyncClient(base_url=base, headers={"x-publishable-api-key": key}, timeout=60) as client:
+
+        async def buyer() -> None:
             nonlocal failures
-            while len(queue) > until:
+            while queue:
                 cart_id = queue.pop()
                 began = time.perf_counter()
-                # Each checkout is a buyer of its own, on a connection of its own (see the docstring).
                 answer = await client.post(f"/store/carts/{cart_id}/complete", headers={"connection": "close"})
                 latencies.append((time.perf_counter() - began) * 1000)
                 failures += answer.status_code != 200
 
-        await asyncio.gather(*(buyer(carts) for _ in range(BUYERS)))
-        latencies.clear()
         began = time.perf_counter()
-        await asyncio.gather(*(buyer(0) for _ in range(BUYERS)))
+        await asyncio.gather(*(buyer() for _ in range(BUYERS)))
         seconds = time.perf_counter() - began
     result = Result(latencies_ms=latencies, seconds=seconds)
     return Load(len(latencies) / seconds, result.percentile(50), result.percentile(95), result.percentile(99),
                 failures), len(latencies)
+
+
+def checkout(base: str, key: str, region_id: str, variants: list[str], carts: int, use_wrk: bool
+             ) -> tuple[Load, int]:
+    """`carts` ready carts (line, address, shipping for the vendor; prepared by httpx), then completed by BUYERS
+    concurrent buyers, through wrk when `use_wrk` (`wrk_completes`), else through httpx (`httpx_completes`);
+    only the completes are timed. A first round of WARMUP_CARTS completes, through the same generator, is not
+    timed, as every read row warms up first: the first executions of each statement on each pooled connection
+    are not yet prepared (psycopg prepares a statement on its fifth run), and the first round ran at half the
+    rate of the next. Each complete comes on a new connection, as from a buyer of its own: on 16 kept-alive
+    connections, the share each uvicorn worker had accepted (they share one listening socket) decided the rate,
+    from 45/s with all 16 on one worker to 86/s when split evenly. wrk instead of httpx: httpx took ~2 ms of
+    CPU per complete, ~15% of the round's CPU on this machine, where the load generator shares the server's
+    cores. Returns the timed round's load (failures: the completes not answered 200) and its completes."""
+    ready = asyncio.run(ready_carts(base, key, region_id, variants, WARMUP_CARTS + carts))
+    warmup, timed = ready[:WARMUP_CARTS], ready[WARMUP_CARTS:]
+    if use_wrk:
+        wrk_completes(base, key, warmup)
+        return wrk_completes(base, key, timed)
+    asyncio.run(httpx_completes(base, key, warmup))
+    return asyncio.run(httpx_completes(base, key, timed))
 
 
 # ---- the server ------------------------------------------------------------------------------------------
@@ -296,7 +364,9 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     api = start_api(url, port, workers, data_dir)
-    generator = "wrk -t2 -c64" if shutil.which("wrk") else "bench/load.py (asyncio, 64 connections)"
+    use_wrk = shutil.which("wrk") is not None
+    generator = "wrk -t2 -c64" if use_wrk else "bench/load.py (asyncio, 64 connections)"
+    checkout_generator = f"wrk -t2 -c{BUYERS}" if use_wrk else f"httpx, {BUYERS} clients"
     try:
         assert wait_until(f"{base}/health", 180), "the API did not start"
         key = {"x-publishable-api-key": credentials.publishable_key}
@@ -332,13 +402,13 @@ def main() -> None:
         rows += [Row(*row) for row in page_rows(base, load, args.seconds, seed_url=url)]  # bench/pages.py
 
         try:
-            result, done = asyncio.run(checkout(base, credentials.publishable_key, region["id"], variants, args.carts))
-            rows.append(Row(f"checkout (complete, {BUYERS} concurrent buyers, {done} orders)",
+            result, done = checkout(base, credentials.publishable_key, region["id"], variants, args.carts, use_wrk)
+            rows.append(Row(f"checkout (complete, {BUYERS} concurrent buyers, {done} orders, {checkout_generator})",
                             f"{result.rate:,.0f} completes/s, p50 {result.p50:.0f} ms, p95 {result.p95:.0f} ms"
                             + (f", {result.non_2xx} failed" if result.non_2xx else ""),
                             ">= 300/s, p95 < 150 ms", result.rate >= 300 and result.p95 < 150 and not result.non_2xx))
         except (RuntimeError, httpx.HTTPError) as exc:
-            rows.append(Row(f"checkout (complete, {BUYERS} concurrent buyers)", f"failed: {exc}",
+            rows.append(Row(f"checkout (complete, {BUYERS} concurrent buyers, {checkout_generator})", f"failed: {exc}",
                             ">= 300/s, p95 < 150 ms", False))
         sizes = worker_rss_mb(api.pid)
     finally:
@@ -385,7 +455,8 @@ def main() -> None:
     today = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print()
     print(f"Benchmark of {today} on {platform.node()}: {os.cpu_count()} cores, load average {load_average:.1f} "
-          f"at start; {workers} uvicorn workers (uvloop, httptools); load from {generator} on the same cores; "
+          f"at start; {workers} uvicorn workers (uvloop, httptools); load from {generator} (checkout: "
+          f"{checkout_generator}, a new connection per complete) on the same cores; "
           f"{args.seconds} s per HTTP row; demo store data.")
     print()
     width = max(len(r.what) for r in rows)
