@@ -144,6 +144,13 @@ def scope_connection(connection: psycopg.Connection[Any], scope: TenantScope) ->
     connection.execute(_SET_SCOPE, _scope_values(scope))
 
 
+def lock_key(session: Session, key: str) -> None:
+    """Serialise the session's transaction with every other one that locks `key`, until it ends. For a row read
+    with `SELECT ... FOR UPDATE` and created when missing: while it does not exist that locks nothing, and two
+    writers of the same new row would both insert it (the second failing on its unique key)."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+
+
 def needs_database_work(session: Session) -> bool:
     """Whether ending this session's transaction talks to the database: it took a connection, or holds changes
     a commit would flush. A page answered from the read cache does neither."""

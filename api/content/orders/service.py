@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.clock import utcnow
 from api.content.common import Input, RefId, iso
 from api.content.orders.models import OrderRecord
+from api.db import lock_key
 
 
 class CommerceOrder(Input):
@@ -49,7 +50,9 @@ def to_doc(order: OrderRecord, editable: bool = False) -> dict[str, Any]:
 def upsert_from_commerce(
     session: Session, order: CommerceOrder, *, version: int = 0, synced_at: datetime | None = None
 ) -> OrderRecord | None:
-    """Create or refresh an order record; None (no change) when `version` is not newer than the applied one."""
+    """Create or refresh an order record; None (no change) when `version` is not newer than the applied one.
+    Deliveries of one order's events may arrive at once (the webhook and the sync job): they take turns."""
+    lock_key(session, f"order_record:{order.order_id}")
     record = session.scalars(
         select(OrderRecord).where(OrderRecord.order_id == order.order_id).with_for_update()
     ).first()

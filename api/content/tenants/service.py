@@ -17,6 +17,7 @@ from api.content.common import ensure_exist, flush_unique, iso
 from api.content.media.models import Media
 from api.content.tenants.models import TENANT_STATES, Tenant, TenantStatus
 from api.content.tenants.schemas import BrandingIn, TenantCreate, TenantUpdate
+from api.db import lock_key
 from api.errors import FieldError, Forbidden, ValidationFailed
 from api.outbox.models import ContentOutboxEvent
 from api.outbox.service import record
@@ -109,6 +110,7 @@ def upsert_from_vendor(
 ) -> Tenant | None:
     """The tenant of a commerce vendor: created as a draft with the vendor's name and slug, then only its
     status follows the vendor (content owns everything else). None when `version` is not newer."""
+    lock_key(session, f"vendor_tenant:{vendor_id}")
     tenant = session.scalars(select(Tenant).where(Tenant.vendor_id == vendor_id).with_for_update()).first()
     if tenant is not None and tenant.source_version >= version:
         return None
