@@ -466,7 +466,7 @@ def demo(
             daemon=True,
         )
         background.start()
-        _supervise(processes, stop)
+        _supervise(processes, stop, before_stop=lambda: _cancel_dagster_runs(settings))
     finally:
         # A second Ctrl-C may not cut the stop short (it is bounded).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -531,10 +531,42 @@ def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
         left = _wait_for_groups(left, seconds)
 
 
-def _supervise(processes: list[subprocess.Popen[bytes]], stop: threading.Event) -> None:
+# Dagster's run statuses of a run that has not ended.
+OPEN_RUN_STATUSES = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
+CANCEL_WAIT_SECONDS = 20.0
+
+
+def _cancel_dagster_runs(settings: Settings) -> None:
+    """Cancel the demo's Dagster runs not yet ended (the first build, a sensor's sync) while the daemon and the
+    code servers still answer, and wait (`CANCEL_WAIT_SECONDS` at most) until they have: a cancelled run ends as
+    CANCELED, where a run cut short by the stop ends as a failure, with Dagster's stack trace in the terminal."""
+    try:
+        from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+        open_runs = RunsFilter(statuses=[DagsterRunStatus(status) for status in OPEN_RUN_STATUSES])
+        with DagsterInstance.from_config(str(settings.data_dir / "dagster")) as instance:
+            runs = [record.dagster_run for record in instance.get_run_records(open_runs)]
+            if not runs:
+                return
+            _echo(f"[demo] canceling {len(runs)} Dagster run(s) ...")
+            for run in runs:
+                try:
+                    instance.run_coordinator.cancel_run(run.run_id)
+                except Exception as exc:  # e.g. the run ended meanwhile, its code server is already gone
+                    _echo(f"[demo] could not cancel run {run.run_id}: {exc}")
+            deadline = time.monotonic() + CANCEL_WAIT_SECONDS
+            while instance.get_run_records(open_runs, limit=1) and time.monotonic() < deadline:
+                time.sleep(0.5)
+    except Exception as exc:  # the stop goes on: what is left of the runs stops with the processes
+        _echo(f"[demo] could not cancel the Dagster runs: {exc}")
+
+
+def _supervise(
+    processes: list[subprocess.Popen[bytes]], stop: threading.Event, before_stop: Callable[[], None] | None = None
+) -> None:
     """Wait for Ctrl-C / SIGTERM or for one of `processes` (started by `_start`) to end, then set `stop` (the
-    background work ends with it, while the processes stop) and stop the processes, each with whatever it
-    started (`_stop_all`)."""
+    background work ends with it, while the processes stop), call `before_stop` while the processes still run,
+    and stop the processes, each with whatever it started (`_stop_all`)."""
     stopping = False
 
     def on_signal(*_: object) -> None:
@@ -548,6 +580,8 @@ def _supervise(processes: list[subprocess.Popen[bytes]], stop: threading.Event) 
     _echo("[demo] stopping ...")
     stop.set()  # here, not in the signal handler: `Event.set` takes a lock the handler could deadlock on
     failed = [str(p.args) for p in processes if p.returncode not in (0, -signal.SIGTERM, None)]  # before the stop
+    if before_stop is not None:
+        before_stop()
     _stop_all(processes)
     if failed and not stopping:
         _echo(f"A process stopped unexpectedly: {failed[0]}")

@@ -18,10 +18,11 @@ from sqlalchemy.exc import OperationalError
 import api.cli
 import api.seed
 from api.auth.models import ApiKey, Role, User
-from api.cli import _history_and_first_build, _start, _supervise
+from api.cli import _cancel_dagster_runs, _history_and_first_build, _start, _supervise, _write_dagster_instance
 from api.config import Settings
 from api.db import Database, DatabaseUrls, Domain
 from api.seed import seed, seed_foundation
+from tests.conftest import free_port
 
 CLI = str(Path(sys.executable).parent / "marketplace")
 
@@ -167,6 +168,34 @@ def test_ctrl_c_stops_the_demo_children_with_what_they_started(
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def test_the_demo_stop_cancels_the_dagster_runs_not_yet_ended(
+    settings: Settings, urls: DatabaseUrls, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dagster import DagsterInstance, DagsterRun, DagsterRunStatus
+    from dagster._core.remote_origin import GrpcServerCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
+
+    # A queued run names the code location it is to run in (here one that never answers: it is not launched).
+    location = GrpcServerCodeLocationOrigin(host="127.0.0.1", port=free_port(), location_name="marketplace")
+    origin = RemoteJobOrigin(RemoteRepositoryOrigin(location, "__repository__"), "sync_job")
+    demo_settings = settings.model_copy(update={"data_dir": tmp_path})
+    _write_dagster_instance(demo_settings, urls)  # the demo's instance: runs kept in PostgreSQL
+    with DagsterInstance.from_config(str(tmp_path / "dagster")) as instance:
+        queued = instance.add_run(
+            DagsterRun(job_name="sync_job", status=DagsterRunStatus.QUEUED, remote_job_origin=origin)
+        )
+        done = instance.add_run(DagsterRun(job_name="sync_job", status=DagsterRunStatus.SUCCESS))
+        try:
+            _cancel_dagster_runs(demo_settings)
+            assert capsys.readouterr().out == "[demo] canceling 1 Dagster run(s) ...\n"
+            assert instance.get_run_by_id(queued.run_id).status == DagsterRunStatus.CANCELED  # type: ignore[union-attr]
+            assert instance.get_run_by_id(done.run_id).status == DagsterRunStatus.SUCCESS  # type: ignore[union-attr]
+            _cancel_dagster_runs(demo_settings)  # nothing left: nothing said
+            assert capsys.readouterr().out == ""
+        finally:
+            for run in (queued, done):
+                instance.delete_run(run.run_id)
 
 
 def test_an_empty_database_url_means_none_the_embedded_postgresql(monkeypatch: pytest.MonkeyPatch) -> None:
