@@ -67,11 +67,14 @@ def get_cart(session: Session, cart_id: str, actor: Actor, *, for_update: bool =
 
 
 def _checkout_cart(session: Session, cart_id: str) -> Cart | None:
-    """The cart, locked, with what checkout reads of it in the same statement: its lines, with their variants,
-    products, vendors and stock (joined, as always), but not the variants' prices (a line keeps its own unit
-    price). Its shipping methods follow in one more."""
+    """The cart, locked, with everything checkout reads of it in the same statement: its lines, with their
+    variants, products, vendors and stock (joined, as always), but not the variants' prices (a line keeps its own
+    unit price), and its shipping methods (one per vendor, so the rows are lines x vendors: a few)."""
     lines = joinedload(Cart.items).joinedload(CartLineItem.variant).lazyload(ProductVariant.prices)
-    statement = select(Cart).where(Cart.id == cart_id).with_for_update(of=Cart).options(lines)
+    statement = (
+        select(Cart).where(Cart.id == cart_id).with_for_update(of=Cart)
+        .options(lines, joinedload(Cart.shipping_methods))
+    )
     return session.scalars(statement).unique().one_or_none()
 
 
