@@ -144,11 +144,11 @@ def scope_connection(connection: psycopg.Connection[Any], scope: TenantScope) ->
     connection.execute(_SET_SCOPE, _scope_values(scope))
 
 
-def lock_key(session: Session, key: str) -> None:
-    """Serialise the session's transaction with every other one that locks `key`, until it ends. For a row read
-    with `SELECT ... FOR UPDATE` and created when missing: while it does not exist that locks nothing, and two
-    writers of the same new row would both insert it (the second failing on its unique key)."""
-    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+def lock_key(session: Session, kind: str, key: str) -> None:
+    """Serialise the session's transaction with every other one that locks the same `kind` and `key`, until it
+    ends. For a row read with `SELECT ... FOR UPDATE` and created when missing: while it does not exist that locks
+    nothing, and two writers of the same new row would both insert it (the second failing on its unique key)."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"{kind}:{key}"})
 
 
 def needs_database_work(session: Session) -> bool:

@@ -52,7 +52,7 @@ def upsert_from_commerce(
 ) -> OrderRecord | None:
     """Create or refresh an order record; None (no change) when `version` is not newer than the applied one.
     Deliveries of one order's events may arrive at once (the webhook and the sync job): they take turns."""
-    lock_key(session, f"order_record:{order.order_id}")
+    lock_key(session, "order_record", order.order_id)
     record = session.scalars(
         select(OrderRecord).where(OrderRecord.order_id == order.order_id).with_for_update()
     ).first()

@@ -131,18 +131,13 @@ def update(session: Session, access: Access, content: ProductContent, body: Prod
     return content
 
 
-def _content_key(product_id: str) -> str:
-    """The lock of one product's content row: the sync and the vendor's first write may both create it."""
-    return f"product_content:{product_id}"
-
-
 def for_vendor_product(session: Session, access: Access, product_id: str, vendor_id: str) -> ProductContent:
     """The content of one of the acting vendor's products, locked for a write; created (sync `pending`) when the
     sync has not brought the product over yet, so a vendor can write its content with the product. The caller
     has checked on the commerce side that the product is this vendor's."""
     if not access.is_admin and access.vendor_id != vendor_id:
         raise Forbidden("Only the product's vendor writes its content.")
-    lock_key(session, _content_key(product_id))
+    lock_key(session, "product_content", product_id)  # the sync may be creating it too
     content = session.scalars(
         select(ProductContent).where(ProductContent.product_id == product_id).with_for_update()
     ).first()
@@ -165,7 +160,7 @@ def upsert_from_commerce(
 ) -> ProductContent | None:
     """Create or refresh the commerce metadata of a product's content (content fields stay untouched).
     Returns None, changing nothing, when `version` is not newer than the version already applied."""
-    lock_key(session, _content_key(product.product_id))
+    lock_key(session, "product_content", product.product_id)
     content = session.scalars(
         select(ProductContent).where(ProductContent.product_id == product.product_id).with_for_update()
     ).first()

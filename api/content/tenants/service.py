@@ -110,7 +110,7 @@ def upsert_from_vendor(
 ) -> Tenant | None:
     """The tenant of a commerce vendor: created as a draft with the vendor's name and slug, then only its
     status follows the vendor (content owns everything else). None when `version` is not newer."""
-    lock_key(session, f"vendor_tenant:{vendor_id}")
+    lock_key(session, "vendor_tenant", vendor_id)
     tenant = session.scalars(select(Tenant).where(Tenant.vendor_id == vendor_id).with_for_update()).first()
     if tenant is not None and tenant.source_version >= version:
         return None
