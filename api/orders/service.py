@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import money
+from api.batch_insert import insert_pending
 from api.clock import utcnow
 from api.commissions import service as commissions
 from api.commissions.models import LineType
@@ -80,9 +81,14 @@ def view(order: Order) -> OrderOut:
 def emit(session: Session, topic: str, order: Order, stock: Sequence[InventoryLevelOut] = ()) -> None:
     """Bump the order's version and record `topic` with the order's whole state (its new `updated_at` came
     back with the flush: `eager_defaults`), after the `inventory.updated` events of the `stock` levels the
-    change moved: all of them one INSERT when the transaction flushes."""
+    change moved."""
     order.version += 1
     session.flush()
+    _record(session, topic, order, stock)
+
+
+def _record(session: Session, topic: str, order: Order, stock: Sequence[InventoryLevelOut]) -> None:
+    """The events of an order change the database has: all of them one INSERT when the transaction flushes."""
     inventory.record_changes(session, stock)
     outbox.record(session, CommerceOutboxEvent, topic, "order", order.id, view(order).model_dump(mode="json"))
 
@@ -155,10 +161,10 @@ def place(
     authorisation, up to the outbox events, cancels it before the error propagates (and the transaction rolls
     back). A commission line is recorded per order line (`api.commissions.service`).
 
-    The order is built with its ids, so everything it writes (the order, the cart's status, vendor orders,
-    lines, commission lines, reservations and payment) goes in one flush, with the order's final payment status
+    The order is built with its ids, so every row it brings (the order, vendor orders, lines, commission lines,
+    reservations and payment) goes in one statement (`api.batch_insert`), with the order's final payment status
     and version: its terms are looked up before the stock rows are locked, so concurrent buyers of one variant
-    wait for each other only over that flush, the events and the commit."""
+    wait for each other only over that statement, the events and the commit."""
     order = Order(
         id=new_id(ORDER_ID),
         cart_id=cart_id,
@@ -176,7 +182,7 @@ def place(
         tax_total=sum(p.tax_total for p in parts),
         total=sum(p.total for p in parts),
         shipping_address=shipping_address,
-        version=0,
+        version=1,
         # The one instant of the sale: its commission terms are the ones in force now (`record_sale`).
         created_at=utcnow(),
         # Known to be empty: nothing is loaded for them after the flush.
@@ -224,8 +230,9 @@ def place(
         )
         payment = payments.authorize(session, provider, order, payment_method)
     try:
-        emit(session, "order.placed", order, stock)
-        session.flush()  # the events too, before the authorisation is left standing
+        insert_pending(session)  # the order and everything it brought, at its first version: one statement
+        _record(session, "order.placed", order, stock)
+        insert_pending(session)  # the events too, before the authorisation is left standing
     except BaseException:
         with suppress(PaymentError):  # the original error is the one to report
             provider.cancel(payment.provider_reference)

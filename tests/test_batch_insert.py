@@ -1,0 +1,58 @@
+"""`api.batch_insert.insert_pending`: a session's new objects written in one statement, as a flush would."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from api.batch_insert import insert_pending
+from api.catalog.models import Product, ProductVariant, VariantPrice
+from api.db import Database, Domain
+from api.outbox.models import CommerceOutboxEvent
+from api.vendors.models import Vendor
+from tests.conftest import commerce_statements
+
+
+def test_new_objects_go_in_one_statement_and_stay_in_the_session(owner_database: Database) -> None:
+    with owner_database.transaction(Domain.commerce) as session:
+        vendor = Vendor(name="Batch", slug="batch", email="b@example.com", commission_rate=Decimal("0.1"),
+                        default_currency="EUR")
+        session.add(vendor)
+        session.flush()
+        variant = ProductVariant(title="One", sku="BATCH-1", prices=[VariantPrice(currency_code="EUR", amount=990)])
+        product = Product(id="prod_batch", vendor=vendor, title="Batch", handle="batch", variants=[variant])
+        session.add(product)
+        session.add(CommerceOutboxEvent(topic="test.batch", entity_type="product", entity_id=product.id,
+                                        payload={"amount": Decimal("9.90")}))
+        with commerce_statements(owner_database) as seen:
+            insert_pending(session)
+            session.flush()  # nothing is left to write
+        assert len(seen) == 1, seen
+
+        assert not session.new and not session.dirty
+        assert product in session and variant in session and variant.prices[0] in session
+        # Foreign keys from the relationships, Python defaults on the objects, the first table's server values.
+        assert variant.product_id == product.id and variant.prices[0].variant_id == variant.id
+        assert product.vendor_id == vendor.id
+        assert product.status == "draft" and product.version == 1 and variant.options == {}
+        assert product.created_at is not None and "created_at" in product.__dict__
+        # The other tables' server values load when read.
+        assert variant.created_at == session.scalar(select(ProductVariant.created_at).where(
+            ProductVariant.id == variant.id))
+        # An object whose key the server makes is written but not kept.
+        event = session.scalars(select(CommerceOutboxEvent).where(CommerceOutboxEvent.topic == "test.batch")).one()
+        assert event.entity_id == product.id and event.payload == {"amount": "9.90"}
+        stored = session.execute(
+            select(Product.handle, ProductVariant.sku, VariantPrice.amount)
+            .join(ProductVariant, ProductVariant.product_id == Product.id)
+            .join(VariantPrice, VariantPrice.variant_id == ProductVariant.id)
+        ).all()
+        assert stored == [("batch", "BATCH-1", 990)]
+        session.rollback()
+
+
+def test_nothing_new_writes_nothing(owner_database: Database) -> None:
+    with owner_database.transaction(Domain.commerce) as session, commerce_statements(owner_database) as seen:
+        insert_pending(session)
+    assert seen == []
