@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import money
-from api.batch_insert import insert_pending
+from api.batch_write import write_pending
 from api.clock import utcnow
 from api.commissions import service as commissions
 from api.commissions.models import LineType
@@ -162,7 +162,7 @@ def place(
     back). A commission line is recorded per order line (`api.commissions.service`).
 
     The order is built with its ids, so every row it brings (the order, vendor orders, lines, commission lines,
-    reservations and payment) goes in one statement (`api.batch_insert`), with the order's final payment status
+    reservations and payment) goes in one statement (`api.batch_write`), with the order's final payment status
     and version: its terms are looked up before the stock rows are locked, so concurrent buyers of one variant
     wait for each other only over that statement, the events and the commit."""
     order = Order(
@@ -230,9 +230,9 @@ def place(
         )
         payment = payments.authorize(session, provider, order, payment_method)
     try:
-        insert_pending(session)  # the order and everything it brought, at its first version: one statement
+        write_pending(session)  # the order and everything it brought, at its first version, and the cart closed
         _record(session, "order.placed", order, stock)
-        insert_pending(session)  # the events too, before the authorisation is left standing
+        write_pending(session)  # the events too, before the authorisation is left standing
     except BaseException:
         with suppress(PaymentError):  # the original error is the one to report
             provider.cancel(payment.provider_reference)

@@ -97,5 +97,5 @@ def test_checkout_round_trips_do_not_grow_with_the_lines(shop: Shop) -> None:
 
 # Scope; the cart locked with its lines and shipping methods; the products' categories and the commission terms;
 # the stock; then one statement for the order (authorised, at its first version), its vendor orders, order lines,
-# payment, reservations and commission lines (`api.batch_insert`); one for the outbox events; the cart's new status.
-CHECKOUT_ONE_LINE = 8
+# payment, reservations, commission lines and the cart's new status (`api.batch_write`); one for the outbox events.
+CHECKOUT_ONE_LINE = 7

@@ -1,12 +1,13 @@
-"""`api.batch_insert.insert_pending`: a session's new objects written in one statement, as a flush would."""
+"""`api.batch_write.write_pending`: a session's new objects written in one statement, as a flush would."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
-from api.batch_insert import insert_pending
+from api.batch_write import write_pending
 from api.catalog.models import Product, ProductVariant, VariantPrice
 from api.db import Database, Domain
 from api.outbox.models import CommerceOutboxEvent
@@ -26,7 +27,7 @@ def test_new_objects_go_in_one_statement_and_stay_in_the_session(owner_database:
         session.add(CommerceOutboxEvent(topic="test.batch", entity_type="product", entity_id=product.id,
                                         payload={"amount": Decimal("9.90")}))
         with commerce_statements(owner_database) as seen:
-            insert_pending(session)
+            write_pending(session)
             session.flush()  # nothing is left to write
         assert len(seen) == 1, seen
 
@@ -52,7 +53,41 @@ def test_new_objects_go_in_one_statement_and_stay_in_the_session(owner_database:
         session.rollback()
 
 
+def test_changes_go_in_the_same_statement(owner_database: Database) -> None:
+    with owner_database.transaction(Domain.commerce) as session:
+        vendor = Vendor(name="Batch", slug="batch", email="b@example.com", commission_rate=Decimal("0.1"),
+                        default_currency="EUR")
+        session.add(vendor)
+        session.flush()
+        before = session.scalar(select(Vendor.updated_at).where(Vendor.id == vendor.id))
+        vendor.name = "Batch renamed"
+        session.add(Product(id="prod_batch", vendor_id=vendor.id, title="Batch", handle="batch"))
+        with commerce_statements(owner_database) as seen:
+            write_pending(session)
+            session.flush()
+        assert len(seen) == 1, seen
+        assert not session.dirty and not session.new
+        row = session.execute(select(Vendor.name, Vendor.updated_at).where(Vendor.id == vendor.id)).one()
+        assert row.name == "Batch renamed"
+        # `onupdate` ran in the database, and the object reads it back when asked.
+        assert "updated_at" not in vendor.__dict__ and vendor.updated_at == row.updated_at
+        assert row.updated_at >= before
+        session.rollback()
+
+
+def test_deletes_are_left_to_flush(owner_database: Database) -> None:
+    with owner_database.transaction(Domain.commerce) as session:
+        vendor = Vendor(name="Batch", slug="batch", email="b@example.com", commission_rate=Decimal("0.1"),
+                        default_currency="EUR")
+        session.add(vendor)
+        session.flush()
+        session.delete(vendor)
+        with pytest.raises(NotImplementedError):
+            write_pending(session)
+        session.rollback()
+
+
 def test_nothing_new_writes_nothing(owner_database: Database) -> None:
     with owner_database.transaction(Domain.commerce) as session, commerce_statements(owner_database) as seen:
-        insert_pending(session)
+        write_pending(session)
     assert seen == []
