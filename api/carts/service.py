@@ -26,7 +26,7 @@ from api.carts.schemas import (
     VendorTotalsOut,
 )
 from api.catalog import service as catalog
-from api.catalog.models import ProductVariant
+from api.catalog.models import Product, ProductVariant
 from api.clock import utcnow
 from api.companies import service as companies
 from api.companies.models import ApprovalStatus, CompanyApproval
@@ -68,12 +68,15 @@ def get_cart(session: Session, cart_id: str, actor: Actor, *, for_update: bool =
 
 def _checkout_cart(session: Session, cart_id: str) -> Cart | None:
     """The cart, locked, with everything checkout reads of it in the same statement: its lines, with their
-    variants, products, vendors and stock (joined, as always), but not the variants' prices (a line keeps its own
-    unit price), and its shipping methods (one per vendor, so the rows are lines x vendors: a few)."""
-    lines = joinedload(Cart.items).joinedload(CartLineItem.variant).lazyload(ProductVariant.prices)
+    variants, products and vendors (joined, as always), but not what checkout does not read: the variants' prices
+    (a line keeps its own unit price) and stock (`inventory.reserve` locks and reads it), the products'
+    descriptions; and its shipping methods (one per vendor, so the rows are lines x vendors: a few)."""
+    variants = joinedload(Cart.items).joinedload(CartLineItem.variant)
+    lines = (variants.lazyload(ProductVariant.prices), variants.lazyload(ProductVariant.inventory),
+             variants.joinedload(ProductVariant.product).defer(Product.description))
     statement = (
         select(Cart).where(Cart.id == cart_id).with_for_update(of=Cart)
-        .options(lines, joinedload(Cart.shipping_methods))
+        .options(*lines, joinedload(Cart.shipping_methods))
     )
     return session.scalars(statement).unique().one_or_none()
 
