@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import ARRAY, Integer, String, bindparam, column, delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import Executable
 
 from api.catalog.models import ProductVariant
 from api.errors import Conflict, NotFound
@@ -80,6 +81,47 @@ def set_stocked(session: Session, variant_id: str, stocked: int) -> InventoryLev
     return _changed(session, variant_id)
 
 
+def _reserve_statement() -> Executable:
+    """`reserve`'s statement, built once (its parameters: the variants and the quantity of each). MATERIALIZED: the
+    locking SELECT runs as written (rows locked in its order), never folded into the UPDATE. What it reads of a row
+    is the row's latest version, once locked (as a plain SELECT ... FOR UPDATE would)."""
+    wanted = (
+        func.unnest(bindparam("variant_ids", type_=ARRAY(String)), bindparam("quantities", type_=ARRAY(Integer)))
+        .table_valued(column("variant_id", String), column("quantity", Integer))
+        .render_derived()
+        .alias("wanted")
+    )
+    locked = (
+        select(InventoryLevel.variant_id,
+               (InventoryLevel.stocked_quantity - InventoryLevel.reserved_quantity).label("available"))
+        .where(InventoryLevel.variant_id.in_(select(wanted.c.variant_id)))
+        .order_by(InventoryLevel.variant_id)
+        .with_for_update()
+        .cte("locked")
+        .prefix_with("MATERIALIZED")
+    )
+    return (
+        update(InventoryLevel)
+        .where(
+            InventoryLevel.variant_id == locked.c.variant_id,
+            wanted.c.variant_id == InventoryLevel.variant_id,
+            ProductVariant.id == InventoryLevel.variant_id,
+            locked.c.available >= wanted.c.quantity,
+        )
+        .values(
+            reserved_quantity=InventoryLevel.reserved_quantity + wanted.c.quantity,
+            version=InventoryLevel.version + 1,
+            updated_at=func.now(),
+        )
+        .returning(InventoryLevel.variant_id, InventoryLevel.stocked_quantity, InventoryLevel.reserved_quantity,
+                   InventoryLevel.version, InventoryLevel.updated_at, ProductVariant.sku, ProductVariant.product_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+_RESERVE = _reserve_statement()
+
+
 def reserve(session: Session, lines: Iterable[tuple[str, str, int]]) -> list[InventoryLevelOut]:
     """Hold `quantity` of each `(variant_id, vendor_order_id, quantity)`, all or nothing (the caller's
     transaction, or savepoint, rolls back on `OutOfStock`). One round trip whatever the number of lines: the
@@ -91,37 +133,9 @@ def reserve(session: Session, lines: Iterable[tuple[str, str, int]]) -> list[Inv
     wanted: dict[str, int] = defaultdict(int)
     for variant_id, _, quantity in lines:
         wanted[variant_id] += quantity
-    quantity_wanted = case(dict(wanted), value=InventoryLevel.variant_id)
-    # MATERIALIZED: the locking SELECT runs as written (rows locked in its order), never folded into the UPDATE.
-    # What it reads of a row is the row's latest version, once locked (as a plain SELECT ... FOR UPDATE would).
-    locked = (
-        select(InventoryLevel.variant_id,
-               (InventoryLevel.stocked_quantity - InventoryLevel.reserved_quantity).label("available"))
-        .where(InventoryLevel.variant_id.in_(wanted))
-        .order_by(InventoryLevel.variant_id)
-        .with_for_update()
-        .cte("locked")
-        .prefix_with("MATERIALIZED")
-    )
     updated = {
         row.variant_id: row
-        for row in session.execute(
-            update(InventoryLevel)
-            .where(
-                InventoryLevel.variant_id == locked.c.variant_id,
-                ProductVariant.id == InventoryLevel.variant_id,
-                locked.c.available >= quantity_wanted,
-            )
-            .values(
-                reserved_quantity=InventoryLevel.reserved_quantity + quantity_wanted,
-                version=InventoryLevel.version + 1,
-                updated_at=func.now(),
-            )
-            .returning(InventoryLevel.variant_id, InventoryLevel.stocked_quantity, InventoryLevel.reserved_quantity,
-                       InventoryLevel.version, InventoryLevel.updated_at, ProductVariant.sku,
-                       ProductVariant.product_id)
-            .execution_options(synchronize_session=False)
-        )
+        for row in session.execute(_RESERVE, {"variant_ids": list(wanted), "quantities": list(wanted.values())})
     }
     short = next((variant_id for variant_id in wanted if variant_id not in updated), None)
     if short is not None:  # no stock record, or not enough left
