@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import BindParameter, ColumnElement, DateTime, and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -64,29 +64,40 @@ EXCLUSION_VIOLATION = "23P01"
 # ---- rules ---------------------------------------------------------------------------------------------
 
 
-def _in_force(at: datetime) -> ColumnElement[bool]:
+def _in_force(at: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     return and_(
         CommissionRule.valid_from <= at, or_(CommissionRule.valid_to.is_(None), CommissionRule.valid_to > at)
     )
 
 
+# Every rule version in force at :at that may price a line of one of :vendors in some of :categories: the
+# categories' rules, the vendors' rules and the platform default, highest `priority` first, then by rule id (the
+# order `_pick_terms` relies on). Built once: a checkout runs it with its own parameters.
+_RULES_IN_FORCE = (
+    select(CommissionRule)
+    .where(
+        or_(
+            CommissionRule.scope == RuleScope.platform,
+            and_(CommissionRule.scope == RuleScope.vendor,
+                 CommissionRule.vendor_id.in_(bindparam("vendors", expanding=True))),
+            and_(CommissionRule.scope == RuleScope.category,
+                 CommissionRule.category_id.in_(bindparam("categories", expanding=True))),
+        ),
+        _in_force(bindparam("at", type_=DateTime(timezone=True))),
+    )
+    .order_by(CommissionRule.priority.desc(), CommissionRule.id)
+)
+_APPROVED_CATEGORIES = select(ProductCategory.product_id, ProductCategory.category_id).where(
+    ProductCategory.product_id.in_(bindparam("products", expanding=True)), ProductCategory.approved
+)
+
+
 def _rules_in_force(
     session: Session, vendor_ids: Iterable[str], category_ids: Iterable[str], at: datetime
 ) -> list[CommissionRule]:
-    """Every rule version in force at `at` that may price a line of one of `vendor_ids` in some of
-    `category_ids`, in one query: the categories' rules, the vendors' rules and the platform default, highest
-    `priority` first, then by rule id (the order `_pick_terms` relies on)."""
-    targets = [CommissionRule.scope == RuleScope.platform]
-    vendors, categories = sorted(set(vendor_ids)), sorted(set(category_ids))
-    if vendors:
-        targets.append(and_(CommissionRule.scope == RuleScope.vendor, CommissionRule.vendor_id.in_(vendors)))
-    if categories:
-        targets.append(and_(CommissionRule.scope == RuleScope.category, CommissionRule.category_id.in_(categories)))
-    return list(session.scalars(
-        select(CommissionRule)
-        .where(or_(*targets), _in_force(at))
-        .order_by(CommissionRule.priority.desc(), CommissionRule.id)
-    ))
+    """`_RULES_IN_FORCE`, in one query."""
+    parameters = {"vendors": sorted(set(vendor_ids)), "categories": sorted(set(category_ids)), "at": at}
+    return list(session.scalars(_RULES_IN_FORCE, parameters))
 
 
 def _pick_terms(
@@ -256,11 +267,7 @@ def record_sale(session: Session, order: Order) -> list[CommissionLine]:
     at = order.created_at
     product_ids = {item.product_id for vo in order.vendor_orders for item in vo.items}
     categories: dict[str, list[str]] = defaultdict(list)
-    for product_id, category_id in session.execute(
-        select(ProductCategory.product_id, ProductCategory.category_id).where(
-            ProductCategory.product_id.in_(product_ids), ProductCategory.approved
-        )
-    ):
+    for product_id, category_id in session.execute(_APPROVED_CATEGORIES, {"products": sorted(product_ids)}):
         categories[product_id].append(category_id)
     # One lookup of the terms for the whole order: every rule that may apply to one of its lines.
     rules = _rules_in_force(
