@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Column, Table, inspect
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import MANYTOONE, ONETOMANY
 from sqlalchemy.orm.state import InstanceState
@@ -49,9 +49,15 @@ def _link(state: InstanceState[Any], pending: set[InstanceState[Any]]) -> None:
                         getattr(value, relationship.mapper.get_property_by_column(target_column).key))
 
 
-def _columns(state: InstanceState[Any]) -> list[tuple[str, Column[Any]]]:
-    return [(prop.key, prop.columns[0]) for prop in state.mapper.column_attrs
-            if isinstance(prop.columns[0], Column) and prop.columns[0].table is state.mapper.local_table]
+def _columns(state: InstanceState[Any]) -> tuple[tuple[str, Column[Any]], ...]:
+    """The object's columns of its own table, with their attribute keys."""
+    return _mapper_columns(state.mapper)
+
+
+@lru_cache(maxsize=256)
+def _mapper_columns(mapper: Mapper[Any]) -> tuple[tuple[str, Column[Any]], ...]:
+    return tuple((prop.key, prop.columns[0]) for prop in mapper.column_attrs
+                 if isinstance(prop.columns[0], Column) and prop.columns[0].table is mapper.local_table)
 
 
 def _fill(state: InstanceState[Any]) -> None:
@@ -72,6 +78,7 @@ def _fill(state: InstanceState[Any]) -> None:
 Shape = tuple[str, Table, tuple[str, ...]]  # ("insert" | "update", table, columns written)
 
 
+@lru_cache(maxsize=256)
 def _onupdate_sql(column: Column[Any]) -> str | None:
     """The SQL of a column's `onupdate` expression (such as `updated_at = now()`); None when it has none."""
     if column.onupdate is None or not column.onupdate.is_clause_element:
