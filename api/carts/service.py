@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from api import money
@@ -66,19 +66,25 @@ def get_cart(session: Session, cart_id: str, actor: Actor, *, for_update: bool =
     return _visible(session.scalar(statement), actor)
 
 
-def _checkout_cart(session: Session, cart_id: str) -> Cart | None:
+def _checkout_cart_statement() -> Select[Cart]:
     """The cart, locked, with everything checkout reads of it in the same statement: its lines, with their
     variants, products and vendors (joined, as always), but not what checkout does not read: the variants' prices
     (a line keeps its own unit price) and stock (`inventory.reserve` locks and reads it), the products'
-    descriptions; and its shipping methods (one per vendor, so the rows are lines x vendors: a few)."""
+    descriptions; and its shipping methods (one per vendor, so the rows are lines x vendors: a few). Built once."""
     variants = joinedload(Cart.items).joinedload(CartLineItem.variant)
-    lines = (variants.lazyload(ProductVariant.prices), variants.lazyload(ProductVariant.inventory),
-             variants.joinedload(ProductVariant.product).defer(Product.description))
-    statement = (
-        select(Cart).where(Cart.id == cart_id).with_for_update(of=Cart)
-        .options(*lines, joinedload(Cart.shipping_methods))
+    return (
+        select(Cart).where(Cart.id == bindparam("cart_id")).with_for_update(of=Cart)
+        .options(variants.lazyload(ProductVariant.prices), variants.lazyload(ProductVariant.inventory),
+                 variants.joinedload(ProductVariant.product).defer(Product.description),
+                 joinedload(Cart.shipping_methods))
     )
-    return session.scalars(statement).unique().one_or_none()
+
+
+_CHECKOUT_CART = _checkout_cart_statement()
+
+
+def _checkout_cart(session: Session, cart_id: str) -> Cart | None:
+    return session.scalars(_CHECKOUT_CART, {"cart_id": cart_id}).unique().one_or_none()
 
 
 def _open_cart(session: Session, cart_id: str, actor: Actor) -> Cart:
