@@ -15,8 +15,11 @@ and changed in one call.
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Column, Table, inspect
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
@@ -39,7 +42,7 @@ def _link(state: InstanceState[Any], pending: set[InstanceState[Any]]) -> None:
         if relationship.direction is ONETOMANY:
             for child in value if relationship.uselist else [value]:
                 if inspect(child) not in pending:
-                    raise ValueError(f"{child!r} is not new: insert_pending writes new rows only")
+                    raise ValueError(f"{child!r} is not new: write_pending inserts new rows only")
                 for parent_column, child_column in relationship.synchronize_pairs:
                     setattr(child, relationship.mapper.get_property_by_column(child_column).key,
                             getattr(state.obj(), mapper.get_property_by_column(parent_column).key))
@@ -47,6 +50,15 @@ def _link(state: InstanceState[Any], pending: set[InstanceState[Any]]) -> None:
             for target_column, own_column in relationship.synchronize_pairs:
                 setattr(state.obj(), mapper.get_property_by_column(own_column).key,
                         getattr(value, relationship.mapper.get_property_by_column(target_column).key))
+
+
+def _json_value(value: object) -> str:
+    """The JSON text of the values `json` does not know, as PostgreSQL reads them back into their columns."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    raise TypeError(f"write_pending cannot pass a {type(value).__name__} through JSON")
 
 
 def _columns(state: InstanceState[Any]) -> tuple[tuple[str, Column[Any]], ...]:
@@ -165,7 +177,7 @@ def write_pending(session: Session) -> None:
     # What the server made comes back only for new rows this session keeps: those whose key it already knows.
     returned = server_columns[shapes[0]] if kind == "insert" and all(c.name in names for c in primary_key) else []
     sql = _statement(shapes, tuple(c.name for c in (*primary_key, *returned)) if returned else ())
-    parameters = {f"rows_{n}": json.dumps([values for _, values in groups[shape]], default=str)
+    parameters = {f"rows_{n}": json.dumps([values for _, values in groups[shape]], default=_json_value)
                   for n, shape in enumerate(shapes)}
     result = session.connection().exec_driver_sql(sql, parameters)
     made = {tuple(row[: len(primary_key)]): row[len(primary_key):] for row in result} if returned else {}
