@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -18,13 +17,10 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import CommerceBase
 from api.ids import new_id
-
-if TYPE_CHECKING:
-    from api.orders.models import OrderLineItem
 
 
 class RuleScope(StrEnum):
@@ -114,7 +110,3 @@ class CommissionLine(CommerceBase):
     commission_amount: Mapped[int] = mapped_column(BigInteger)
     vendor_amount: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-    # Never loaded: it tells a flush to write the order line (and so its vendor order and order) before its
-    # sale line (a checkout writes them in one flush).
-    order_line_item: Mapped[OrderLineItem] = relationship(lazy="raise")

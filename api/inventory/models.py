@@ -1,16 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, func
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import CommerceBase
 from api.ids import new_id
-
-if TYPE_CHECKING:
-    from api.orders.models import VendorOrder
 
 
 class InventoryLevel(CommerceBase):
@@ -48,7 +44,3 @@ class Reservation(CommerceBase):
     vendor_order_id: Mapped[str] = mapped_column(ForeignKey("vendor_orders.id", ondelete="CASCADE"), index=True)
     quantity: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-    # Never loaded: it tells a flush to write the vendor order before its reservations (a checkout writes both
-    # in one flush).
-    vendor_order: Mapped[VendorOrder] = relationship(lazy="raise")

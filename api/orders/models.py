@@ -74,7 +74,8 @@ VENDOR_ORDER_STATUS = StateMachine[VendorOrderStatus](
 
 
 # Id prefixes. `orders.service.place` names the ids of a new order, its vendor orders and lines when it builds
-# them: the rows that refer to them (reservations, commission lines) are written in the same flush.
+# them: the rows that refer to them (reservations, commission lines) are written in the same statement
+# (`api.batch_write`).
 ORDER_ID, VENDOR_ORDER_ID, ORDER_LINE_ID = "order", "vo", "oli"
 
 
