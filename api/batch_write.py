@@ -23,7 +23,7 @@ from uuid import UUID
 
 from sqlalchemy import Column, Table, inspect
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
-from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
+from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import MANYTOONE, ONETOMANY
 from sqlalchemy.orm.state import InstanceState
@@ -182,22 +182,22 @@ def write_pending(session: Session) -> None:
     result = session.connection().exec_driver_sql(sql, parameters)
     made = {tuple(row[: len(primary_key)]): row[len(primary_key):] for row in result} if returned else {}
 
-    for state in pending:
-        if state.obj() in session:  # expunging an object expunges the objects it cascades to
-            session.expunge(state.obj())
+    # Then as a flush ends (no public API for it): new objects become persistent (rolled back with the transaction,
+    # as a flush's are), changes are the committed values, and what the server made is expired, to load when read.
     kept = [state for state in pending if None not in state.mapper.identity_key_from_instance(state.obj())[1]]
-    for state in kept:
-        make_transient_to_detached(state.obj())
-    for state in kept:
-        session.add(state.obj())
+    for state in pending:
+        if state not in kept:
+            session.expunge(state.obj())
+    session._register_persistent({*kept, *(state for state, _ in changed)})
     for state, values in groups[shapes[0]] if returned else []:
         row = made[tuple(values[c.name] for c in primary_key)]
         for column, value in zip(returned, row, strict=True):
             set_committed_value(state.obj(), state.mapper.get_property_by_column(column).key, value)
+    for state in kept:
+        unloaded = [key for key, _ in _columns(state) if key not in state.dict]
+        if unloaded:
+            session.expire(state.obj(), unloaded)
     for state, _ in changed:
-        # What a flush does once it wrote a change (no public API): the values are the committed ones, and the
-        # object is no longer modified, so the next flush passes it by.
-        state._commit_all(state.dict, session.identity_map)
         expired = [key for key, column in _columns(state) if _onupdate_sql(column) is not None]
         if expired:
             session.expire(state.obj(), expired)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from api.batch_write import write_pending
 from api.catalog.models import Product, ProductVariant, VariantPrice
@@ -73,6 +73,17 @@ def test_changes_go_in_the_same_statement(owner_database: Database) -> None:
         assert "updated_at" not in vendor.__dict__ and vendor.updated_at == row.updated_at
         assert row.updated_at >= before
         session.rollback()
+
+
+def test_a_rollback_forgets_the_new_objects_as_after_a_flush(owner_database: Database) -> None:
+    with owner_database.transaction(Domain.commerce) as session:
+        vendor = Vendor(name="Batch", slug="batch", email="b@example.com", commission_rate=Decimal("0.1"),
+                        default_currency="EUR")
+        session.add(vendor)
+        write_pending(session)
+        assert inspect(vendor).persistent
+        session.rollback()
+        assert inspect(vendor).transient
 
 
 def test_deletes_are_left_to_flush(owner_database: Database) -> None:
