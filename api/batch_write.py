@@ -15,6 +15,7 @@ and changed in one call.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -28,6 +29,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import MANYTOONE, ONETOMANY
 from sqlalchemy.orm.state import InstanceState
 
+log = logging.getLogger(__name__)
 _DIALECT = psycopg_dialect()
 _PREPARER = _DIALECT.identifier_preparer
 
@@ -42,7 +44,7 @@ def _link(state: InstanceState[Any], pending: set[InstanceState[Any]]) -> None:
         if relationship.direction is ONETOMANY:
             for child in value if relationship.uselist else [value]:
                 if inspect(child) not in pending:
-                    raise ValueError(f"{child!r} is not new: write_pending inserts new rows only")
+                    raise _NeedsFlush(f"{child!r}: a persistent object added to a new one's collection")
                 for parent_column, child_column in relationship.synchronize_pairs:
                     setattr(child, relationship.mapper.get_property_by_column(child_column).key,
                             getattr(state.obj(), mapper.get_property_by_column(parent_column).key))
@@ -82,7 +84,7 @@ def _fill(state: InstanceState[Any]) -> None:
         if default is not None and (default.is_scalar or default.is_callable):
             state.dict[key] = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
         elif default is not None:
-            raise NotImplementedError(f"{column}: a SQL expression default; set the value or use server_default")
+            raise _NeedsFlush(f"{column}: a SQL expression default")
         elif column.identity is None and column.server_default is None:
             state.dict[key] = None
 
@@ -134,11 +136,16 @@ def _changes(state: InstanceState[Any]) -> dict[str, Any]:
             changed[column.name] = state.dict[key]
     for relationship in state.mapper.relationships:
         if state.attrs[relationship.key].history.has_changes():
-            raise NotImplementedError(f"{state.obj()!r}: a changed relationship; use session.flush()")
+            raise _NeedsFlush(f"{state.obj()!r}: a changed relationship")
     if changed:
         for key_column in state.mapper.primary_key:
             changed[key_column.name] = state.dict[state.mapper.get_property_by_column(key_column).key]
     return changed
+
+
+class _NeedsFlush(Exception):
+    """Something only the unit of work writes: a delete, a changed relationship of a persistent object, a
+    persistent object put in a new one's collection, a column default that is a SQL expression."""
 
 
 def write_pending(session: Session) -> None:
@@ -146,10 +153,18 @@ def write_pending(session: Session) -> None:
     as a flush does: new objects persistent, changes committed. The first new object's table is the statement's
     own INSERT: the values the server made for its rows (identity, server defaults) come back with it; other
     server-made values (defaults of other tables, `onupdate` expressions) load when read. New objects whose
-    primary key the server makes are written but left out of the session. Deletes and changed relationships of
-    persistent objects are for `session.flush()`."""
+    primary key the server makes are written but left out of the session. When the session holds what only the
+    unit of work writes (`_NeedsFlush`), this is `session.flush()`."""
+    try:
+        _write_in_one_statement(session)
+    except _NeedsFlush as reason:
+        log.debug("write_pending falls back to a flush", extra={"reason": str(reason)})
+        session.flush()
+
+
+def _write_in_one_statement(session: Session) -> None:
     if session.deleted:
-        raise NotImplementedError("deletes: use session.flush()")
+        raise _NeedsFlush("a delete")
     objects = list(session.new)  # held here: once expunged, nothing else may hold them
     pending = [inspect(obj) for obj in objects]
     changed = [(state, values) for state in (inspect(obj) for obj in list(session.dirty) if obj not in session.new)

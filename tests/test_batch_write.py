@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import inspect, select
 
 from api.batch_write import write_pending
@@ -86,15 +85,20 @@ def test_a_rollback_forgets_the_new_objects_as_after_a_flush(owner_database: Dat
         assert inspect(vendor).transient
 
 
-def test_deletes_are_left_to_flush(owner_database: Database) -> None:
+def test_what_only_a_flush_writes_goes_through_a_flush(owner_database: Database) -> None:
     with owner_database.transaction(Domain.commerce) as session:
         vendor = Vendor(name="Batch", slug="batch", email="b@example.com", commission_rate=Decimal("0.1"),
                         default_currency="EUR")
         session.add(vendor)
         session.flush()
-        session.delete(vendor)
-        with pytest.raises(NotImplementedError):
-            write_pending(session)
+        product = Product(id="prod_batch", vendor_id=vendor.id, title="Batch", handle="batch")
+        session.add(product)
+        session.flush()
+        session.delete(product)
+        session.add(Product(id="prod_other", vendor_id=vendor.id, title="Other", handle="other"))
+        write_pending(session)
+        assert not session.new and not session.deleted
+        assert session.scalars(select(Product.id)).all() == ["prod_other"]
         session.rollback()
 
 
