@@ -221,6 +221,8 @@ def _read_changed_stores(conn: Connection) -> None:
 
 
 def _forget_changes(conn: Connection) -> None:
+    if conn.invalidated:  # a lost connection: its notes go with it, and asking for them would raise
+        return
     conn.info.pop(_WROTE, None)
     conn.info.pop(_CHANGED_STORES, None)
 
