@@ -167,8 +167,7 @@ def _write_in_one_statement(session: Session) -> None:
         raise _NeedsFlush("a delete")
     objects = list(session.new)  # held here: once expunged, nothing else may hold them
     pending = [inspect(obj) for obj in objects]
-    changed = [(state, values) for state in (inspect(obj) for obj in list(session.dirty) if obj not in session.new)
-               if (values := _changes(state))]
+    changed = [(state, values) for state in map(inspect, list(session.dirty)) if (values := _changes(state))]
     if not pending and not changed:
         return
     pending_set = set(pending)
@@ -184,8 +183,7 @@ def _write_in_one_statement(session: Session) -> None:
         groups.setdefault(shape, []).append((state, values))
         server_columns.setdefault(shape, [column for key, column in _columns(state) if key not in state.dict])
     for state, values in changed:
-        groups.setdefault(("update", state.mapper.local_table, tuple(values)), []).append(
-            (state, values))
+        groups.setdefault(("update", state.mapper.local_table, tuple(values)), []).append((state, values))
     shapes = tuple(groups)
     kind, table, names = shapes[0]
     primary_key = list(table.primary_key.columns)

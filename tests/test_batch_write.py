@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
 
 from api.batch_write import write_pending
 from api.catalog.models import Product, ProductVariant, VariantPrice
@@ -14,11 +15,16 @@ from api.vendors.models import Vendor
 from tests.conftest import commerce_statements
 
 
+def _vendor(session: Session) -> Vendor:
+    vendor = Vendor(name="Batch", slug="batch", email="b@example.com", commission_rate=Decimal("0.1"),
+                    default_currency="EUR")
+    session.add(vendor)
+    return vendor
+
+
 def test_new_objects_go_in_one_statement_and_stay_in_the_session(owner_database: Database) -> None:
     with owner_database.transaction(Domain.commerce) as session:
-        vendor = Vendor(name="Batch", slug="batch", email="b@example.com", commission_rate=Decimal("0.1"),
-                        default_currency="EUR")
-        session.add(vendor)
+        vendor = _vendor(session)
         session.flush()
         variant = ProductVariant(title="One", sku="BATCH-1", prices=[VariantPrice(currency_code="EUR", amount=990)])
         product = Product(id="prod_batch", vendor=vendor, title="Batch", handle="batch", variants=[variant])
@@ -54,9 +60,7 @@ def test_new_objects_go_in_one_statement_and_stay_in_the_session(owner_database:
 
 def test_changes_go_in_the_same_statement(owner_database: Database) -> None:
     with owner_database.transaction(Domain.commerce) as session:
-        vendor = Vendor(name="Batch", slug="batch", email="b@example.com", commission_rate=Decimal("0.1"),
-                        default_currency="EUR")
-        session.add(vendor)
+        vendor = _vendor(session)
         session.flush()
         before = session.scalar(select(Vendor.updated_at).where(Vendor.id == vendor.id))
         vendor.name = "Batch renamed"
@@ -76,9 +80,7 @@ def test_changes_go_in_the_same_statement(owner_database: Database) -> None:
 
 def test_a_rollback_forgets_the_new_objects_as_after_a_flush(owner_database: Database) -> None:
     with owner_database.transaction(Domain.commerce) as session:
-        vendor = Vendor(name="Batch", slug="batch", email="b@example.com", commission_rate=Decimal("0.1"),
-                        default_currency="EUR")
-        session.add(vendor)
+        vendor = _vendor(session)
         write_pending(session)
         assert inspect(vendor).persistent
         session.rollback()
@@ -87,9 +89,7 @@ def test_a_rollback_forgets_the_new_objects_as_after_a_flush(owner_database: Dat
 
 def test_what_only_a_flush_writes_goes_through_a_flush(owner_database: Database) -> None:
     with owner_database.transaction(Domain.commerce) as session:
-        vendor = Vendor(name="Batch", slug="batch", email="b@example.com", commission_rate=Decimal("0.1"),
-                        default_currency="EUR")
-        session.add(vendor)
+        vendor = _vendor(session)
         session.flush()
         product = Product(id="prod_batch", vendor_id=vendor.id, title="Batch", handle="batch")
         session.add(product)
