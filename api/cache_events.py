@@ -11,7 +11,9 @@ a cached answer is known to be valid without a query.
 Safe fallback: while a listener is not connected its stores have no version (`current()` is None), and
 callers then build every answer fresh and keep none. A reconnect starts a new version for its stores (what
 changed while the channel was down is unknown), so nothing cached before the drop is ever served again.
-A notification that has reached the socket but is not yet applied also counts as "unknown".
+A reader applies the notifications that have reached a listener's socket before it reads the versions
+(`StoreVersions.snapshot`): a change whose notification has reached this worker is seen by its next reader, and
+a notification in flight for one store leaves the others' cached answers standing.
 
 The same triggers also name their store in the transaction-local setting `app.changed_stores`: every
 process that writes through `api.db.Database` (API, CLI, Dagster) reads it just before the commit of a
@@ -31,7 +33,9 @@ import os
 import select
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from typing import Any
 
 import psycopg
 import redis
@@ -48,46 +52,103 @@ KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "k
 RECONNECT_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
+class ListenerLost(Exception):
+    """A listener's connection broke while a reader drained it (`StoreVersions.snapshot`)."""
+
+
+# Reads the notifications already on a listener's socket, without waiting, and names the stores they announce;
+# raises when the connection is broken.
+Drain = Callable[[], set[Store]]
+
+
+def notifications(conn: psycopg.Connection[Any]) -> Drain:
+    """The `Drain` of a connection that LISTENs on the store channel."""
+    pgconn = conn.pgconn
+
+    def drain() -> set[Store]:
+        pgconn.consume_input()
+        if pgconn.status != psycopg.pq.ConnStatus.OK:
+            raise psycopg.OperationalError("the listening connection closed")
+        moved: set[Store] = set()
+        while (note := pgconn.notifies()) is not None:
+            store = note.extra.decode()
+            if store in Store.__members__:
+                moved.add(Store(store))
+        return moved
+
+    return drain
+
+
 class StoreVersions:
-    """The current version of each store in this process; None while it cannot be known."""
+    """The current version of each store in this process; None while it cannot be known.
+
+    Each listener registers its socket with a `Drain`. The listener threads and the readers drain under one
+    lock, so a snapshot includes every notification that had reached this process when it was taken: the change
+    may be the reader's own, made through another worker a moment ago."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._versions: dict[str, str | None] = {store: None for store in Store}
         self._counter = itertools.count()
         self._prefix = f"{os.getpid()}-{uuid.uuid4().hex[:8]}-"
-        self._sockets: dict[int, tuple[Store, ...]] = {}
+        self._listening: dict[int, tuple[tuple[Store, ...], Drain]] = {}
 
     def current(self, store: str) -> str | None:
         return self.snapshot()[store]
 
     def snapshot(self) -> dict[str, str | None]:
-        """Every store's version at once. A notification already on a listener's socket but not yet read makes
-        every version unknown: the change it announces may be the reader's own (one poll for all stores)."""
-        versions = dict(self._versions)
-        sockets = list(self._sockets)
-        try:
-            pending = select.select(sockets, [], [], 0)[0] if sockets else []
-        except (OSError, ValueError):  # a listener closed its socket just now
-            pending = [True]
-        return dict.fromkeys(versions) if pending else versions
+        """Every store's version at once, after applying the notifications already on the listeners' sockets
+        (one poll for all). A connection found broken makes its stores unknown; its listener reconnects."""
+        with self._lock:
+            if self._listening:
+                try:
+                    pending = select.select(list(self._listening), [], [], 0)[0]
+                except (OSError, ValueError):  # a socket closed just now: let each drain tell
+                    pending = list(self._listening)
+                for socket in pending:
+                    with suppress(ListenerLost, psycopg.Error, redis.RedisError, OSError):
+                        self._apply(socket)
+            return dict(self._versions)
+
+    def heard(self, socket: int) -> None:
+        """A listener's socket became readable: apply what is on it (raises when its connection is broken)."""
+        with self._lock:
+            self._apply(socket)
 
     def moved(self, stores: Iterable[str]) -> None:
         with self._lock:
-            for store in stores:
-                self._versions[store] = self._prefix + str(next(self._counter))
+            self._move(stores)
 
-    def connected(self, socket: int, stores: tuple[Store, ...]) -> None:
+    def connected(self, socket: int, stores: tuple[Store, ...], drain: Drain) -> None:
         with self._lock:
-            self._sockets[socket] = stores
-        self.moved(stores)
+            self._listening[socket] = (stores, drain)
+            self._move(stores)
 
     def disconnected(self, socket: int | None, stores: tuple[Store, ...]) -> None:
         with self._lock:
             if socket is not None:
-                self._sockets.pop(socket, None)
-            for store in stores:
-                self._versions[store] = None
+                self._listening.pop(socket, None)
+            self._forget(stores)
+
+    def _apply(self, socket: int) -> None:
+        if socket not in self._listening:
+            raise ListenerLost(f"socket {socket} is no longer listened to")
+        stores, drain = self._listening[socket]
+        try:
+            moved = drain()
+        except BaseException:
+            del self._listening[socket]
+            self._forget(stores)
+            raise
+        self._move(moved & set(stores))
+
+    def _move(self, stores: Iterable[str]) -> None:
+        for store in stores:
+            self._versions[store] = self._prefix + str(next(self._counter))
+
+    def _forget(self, stores: Iterable[str]) -> None:
+        for store in stores:
+            self._versions[store] = None
 
 
 class ChangeListener(threading.Thread):
@@ -115,7 +176,7 @@ class ChangeListener(threading.Thread):
             try:
                 self._listen()
                 attempt = 0
-            except (psycopg.Error, redis.RedisError) as exc:
+            except (psycopg.Error, redis.RedisError, ListenerLost) as exc:
                 log.warning("store change listener lost its connection", extra={"error": str(exc)})
             if self._stopping.is_set():
                 return
@@ -123,30 +184,26 @@ class ChangeListener(threading.Thread):
             select.select([self._wake_read], [], [], RECONNECT_SECONDS[min(attempt, len(RECONNECT_SECONDS) - 1)])
             attempt += 1
 
+    def _follow(self, socket: int) -> None:
+        """Until stop(): apply what arrives on `socket` (registered with the versions)."""
+        self.ready.set()
+        while not self._stopping.is_set():
+            if self._wake_read in select.select([socket, self._wake_read], [], [])[0]:
+                return
+            self.versions.heard(socket)
+
     def _listen(self) -> None:
+        conn = psycopg.connect(libpq_url(self.url), autocommit=True, **KEEPALIVE)  # type: ignore[arg-type]
         socket: int | None = None
         try:
-            with psycopg.connect(libpq_url(self.url), autocommit=True, **KEEPALIVE) as conn:  # type: ignore[arg-type]
-                conn.execute(f"LISTEN {CHANNEL}")
-                socket = conn.fileno()
-                self.versions.connected(socket, self.stores)
-                self.ready.set()
-                pgconn = conn.pgconn
-                while not self._stopping.is_set():
-                    readable = select.select([socket, self._wake_read], [], [])[0]
-                    if self._wake_read in readable:
-                        return
-                    pgconn.consume_input()
-                    if pgconn.status != psycopg.pq.ConnStatus.OK:
-                        raise psycopg.OperationalError("the listening connection closed")
-                    moved: set[Store] = set()
-                    while (note := pgconn.notifies()) is not None:
-                        store = note.extra.decode()
-                        if store in Store.__members__:
-                            moved.add(Store(store))
-                    self.versions.moved(moved & set(self.stores))
+            conn.execute(f"LISTEN {CHANNEL}")
+            socket = conn.fileno()
+            self.versions.connected(socket, self.stores, notifications(conn))
+            self._follow(socket)
         finally:
+            # Before closing: no reader may drain a closed connection (or a socket number reused since).
             self.versions.disconnected(socket, self.stores)
+            conn.close()
 
 
 class RedisChangeListener(ChangeListener):
@@ -168,12 +225,8 @@ class RedisChangeListener(ChangeListener):
                 if self._stopping.is_set():
                     return
             assert pubsub.connection is not None
-            socket = pubsub.connection._sock.fileno()
-            self.versions.connected(socket, self.stores)
-            self.ready.set()
-            while not self._stopping.is_set():
-                if self._wake_read in select.select([socket, self._wake_read], [], [])[0]:
-                    return
+
+            def drain() -> set[Store]:
                 moved: set[Store] = set()
                 # None once nothing is left to read; a closed connection raises ConnectionError.
                 while (message := pubsub.get_message(timeout=0)) is not None:
@@ -181,7 +234,11 @@ class RedisChangeListener(ChangeListener):
                     store = data.decode() if isinstance(data, bytes) else str(data)
                     if message["type"] == "message" and store in Store.__members__:
                         moved.add(Store(store))
-                self.versions.moved(moved)
+                return moved
+
+            socket = pubsub.connection._sock.fileno()
+            self.versions.connected(socket, self.stores, drain)
+            self._follow(socket)
         finally:
             self.versions.disconnected(socket, self.stores)
             pubsub.close()

@@ -1,14 +1,17 @@
-"""The store-version listener: a notification moves the version; a dropped connection makes the version
-unknown (no cached answer is served) until it reconnects, with a version never seen before."""
+"""The store-version listener: a notification moves the version (applied by the first reader that finds it on the
+socket); a dropped connection makes the version unknown (no cached answer is served) until it reconnects, with a
+version never seen before."""
 
 from __future__ import annotations
 
+import select
 import time
 from collections.abc import Callable
 
 import psycopg
+import pytest
 
-from api.cache_events import StoreVersions, start_listeners
+from api.cache_events import CHANNEL, ListenerLost, StoreVersions, notifications, start_listeners
 from api.db import Database, DatabaseUrls, Domain, Store, libpq_url
 
 
@@ -69,3 +72,40 @@ def test_an_announced_change_moves_the_version_like_a_trigger(urls: DatabaseUrls
         database.change_subscribers.remove(heard.append)
         for listener in listeners:
             listener.stop()
+
+
+def _readable(socket: int) -> bool:
+    return wait(lambda: bool(select.select([socket], [], [], 0)[0]))
+
+
+def test_a_reader_applies_what_reached_the_socket_and_only_for_its_store(urls: DatabaseUrls) -> None:
+    """No listener thread here: the notification waits on the socket, and the reader's snapshot applies it. A
+    notification for one store leaves the others' versions (and what is cached under them) standing."""
+    versions = StoreVersions()
+    owner = libpq_url(urls.commerce)
+    with psycopg.connect(owner, autocommit=True) as listening, psycopg.connect(owner, autocommit=True) as writer:
+        listening.execute(f"LISTEN {CHANNEL}")
+        socket = listening.fileno()
+        versions.connected(socket, (Store.commerce, Store.access), notifications(listening))
+        before = versions.snapshot()
+        assert before[Store.commerce] is not None and before[Store.access] is not None
+
+        writer.execute("SELECT pg_notify('store_changes', 'commerce')")
+        assert _readable(socket)
+        after = versions.snapshot()
+        assert after[Store.commerce] not in (None, before[Store.commerce])
+        assert after[Store.access] == before[Store.access]
+        assert after[Store.content] is None  # nobody listens for it here
+        assert versions.snapshot() == after  # applied once: nothing is left on the socket
+
+        writer.execute("SELECT pg_notify('store_changes', 'content')")  # not a store this socket carries
+        assert _readable(socket)
+        assert versions.snapshot() == after
+
+        writer.execute("SELECT pg_terminate_backend(%s)", (listening.info.backend_pid,))
+        # The readers find the connection gone (the server's farewell comes first, then the close): its stores
+        # are unknown, and no reader sees an error.
+        assert wait(lambda: versions.snapshot()[Store.commerce] is None)
+        assert versions.snapshot()[Store.access] is None
+        with pytest.raises(ListenerLost):  # and its listener thread, when it looks, reconnects
+            versions.heard(socket)
