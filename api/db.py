@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+import psycopg
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -21,8 +23,6 @@ from starlette.concurrency import run_in_threadpool
 from api.config import Settings
 
 if TYPE_CHECKING:
-    import psycopg
-
     from api.cache_events import ChangePublisher
 
 log = logging.getLogger(__name__)
@@ -116,10 +116,12 @@ def _scope_values(scope: TenantScope) -> dict[str, str]:
 
 # Set once a session's transaction has taken a connection (never cleared: a stale True only costs a thread hop).
 _CONNECTED = "connected"
+_CONNECTION = "connection"  # the connection of the session's latest transaction
 
 
 def _apply_tenant_scope(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
     session.info[_CONNECTED] = True
+    session.info[_CONNECTION] = connection
     connection.exec_driver_sql(_SET_SCOPE, _scope_values(tenant_scope_of(session)))
 
 
@@ -220,6 +222,20 @@ def _read_changed_stores(conn: Connection) -> None:
             conn.info[_CHANGED_STORES] = row[0]
 
 
+def end_unwritten_with_commit(session: Session) -> None:
+    """Before a session that failed rolls back: end its database transaction with COMMIT when it wrote nothing
+    (the same outcome; its ORM changes, never flushed, are discarded by the rollback that follows, which then
+    has nothing left to end). psycopg forgets every statement it prepared on a connection when a transaction
+    rolls back (DDL might have dropped what they name): each failed request (a 404 after a query, a 409) cost
+    its pooled connection all its prepared statements, and their next runs were planned again."""
+    connection: Connection | None = session.info.get(_CONNECTION)
+    if connection is None or connection.closed or connection.invalidated or connection.info.get(_WROTE):
+        return
+    driver = connection.connection.driver_connection
+    if isinstance(driver, psycopg.Connection) and driver.info.transaction_status is TransactionStatus.INTRANS:
+        driver.commit()
+
+
 def _forget_changes(conn: Connection) -> None:
     if conn.invalidated:  # a lost connection: its notes go with it, and asking for them would raise
         return
@@ -299,7 +315,11 @@ class Database:
         """A session whose work commits on success and rolls back on any error, seeing `scope`'s rows."""
         factory = self.commerce_sessions if domain is Domain.commerce else self.content_sessions
         with factory(info={"tenant_scope": scope}) as session, session.begin():
-            yield session
+            try:
+                yield session
+            except BaseException:
+                end_unwritten_with_commit(session)
+                raise
 
     @asynccontextmanager
     async def request_transaction(self, domain: Domain, scope: TenantScope = PLATFORM) -> AsyncIterator[Session]:
@@ -317,6 +337,7 @@ class Database:
                 if commit and transaction.is_active:
                     session.commit()
                 else:
+                    end_unwritten_with_commit(session)
                     session.rollback()
             finally:
                 session.close()

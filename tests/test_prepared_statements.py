@@ -1,0 +1,71 @@
+"""A transaction that fails without writing keeps its connection's prepared statements (`end_unwritten_with_commit`):
+psycopg forgets them all on a rollback, so every failed request used to cost its pooled connection every plan it
+had. One that wrote still rolls back, and its rows are gone."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from api.config import Settings
+from api.db import Database, DatabaseUrls, Domain, app_urls
+from api.vendors.models import Vendor
+
+
+class Failed(Exception):
+    pass
+
+
+@pytest.fixture
+def one_connection(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]:
+    """The app's database with a pool of one connection: every transaction uses the same one."""
+    database = Database(app_urls(urls, settings), settings.model_copy(update={"db_pool_size": 1}))
+    yield database
+    database.dispose()
+
+
+def _prepared(session: Session) -> int:
+    return int(session.scalar(text("SELECT count(*) FROM pg_prepared_statements")) or 0)
+
+
+def _warm(database: Database) -> int:
+    for _ in range(6):  # psycopg prepares a statement on its fifth run
+        with database.transaction(Domain.commerce) as session:
+            session.scalars(select(Vendor).where(Vendor.id == "vend_nobody")).all()
+    with database.transaction(Domain.commerce) as session:
+        return _prepared(session)
+
+
+def test_a_failed_read_keeps_the_prepared_statements(one_connection: Database) -> None:
+    prepared = _warm(one_connection)
+    assert prepared >= 1
+
+    with pytest.raises(Failed), one_connection.transaction(Domain.commerce) as session:
+        session.scalars(select(Vendor).where(Vendor.id == "vend_nobody")).all()
+        raise Failed  # as a route answering 404 after its query
+
+    async def failed_request() -> None:
+        async with one_connection.request_transaction(Domain.commerce) as session:
+            session.scalars(select(Vendor).where(Vendor.id == "vend_nobody")).all()
+            raise Failed
+
+    with pytest.raises(Failed):
+        asyncio.run(failed_request())
+
+    with one_connection.transaction(Domain.commerce) as session:
+        assert _prepared(session) == prepared
+
+
+def test_a_failed_write_rolls_back(one_connection: Database) -> None:
+    prepared = _warm(one_connection)
+    with pytest.raises(Failed), one_connection.transaction(Domain.commerce) as session:
+        session.execute(text("CREATE TEMPORARY TABLE probe (id int) ON COMMIT PRESERVE ROWS"))
+        raise Failed
+    with one_connection.transaction(Domain.commerce) as session:
+        # Rolled back: the table never existed (and psycopg dropped its plans, as it must after a rollback).
+        assert session.scalar(text("SELECT to_regclass('pg_temp.probe')")) is None
+        assert _prepared(session) < prepared
