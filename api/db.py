@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -233,7 +233,8 @@ def end_unwritten_with_commit(session: Session) -> None:
         return
     driver = connection.connection.driver_connection
     if isinstance(driver, psycopg.Connection) and driver.info.transaction_status is TransactionStatus.INTRANS:
-        driver.commit()
+        with suppress(psycopg.Error):  # the rollback that follows ends it, and reports a lost connection its way
+            driver.commit()
 
 
 def _forget_changes(conn: Connection) -> None:

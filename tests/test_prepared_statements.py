@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from api.config import Settings
@@ -69,3 +70,27 @@ def test_a_failed_write_rolls_back(one_connection: Database) -> None:
         # Rolled back: the table never existed (and psycopg dropped its plans, as it must after a rollback).
         assert session.scalar(text("SELECT to_regclass('pg_temp.probe')")) is None
         assert _prepared(session) < prepared
+
+
+def test_a_failed_read_on_a_lost_connection_fails_as_a_lost_connection(
+    database: Database, owner_database: Database
+) -> None:
+    """The COMMIT meets the dead connection first and steps aside: the rollback reports the loss through SQLAlchemy
+    (a 503 in the API), as it did before, not a bare driver error; the pool drops the connection."""
+    with pytest.raises(OperationalError, match="connection"), database.transaction(Domain.commerce) as session:
+        backend = session.scalar(text("SELECT pg_backend_pid()"))
+        with owner_database.transaction(Domain.commerce) as owner:
+            owner.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        raise Failed
+
+    async def failed_request() -> None:
+        async with database.request_transaction(Domain.commerce) as session:
+            backend = session.scalar(text("SELECT pg_backend_pid()"))
+            with owner_database.transaction(Domain.commerce) as owner:
+                owner.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            raise Failed
+
+    with pytest.raises(OperationalError, match="connection"):
+        asyncio.run(failed_request())
+    with database.transaction(Domain.commerce) as session:
+        assert session.scalar(text("SELECT 1")) == 1
