@@ -13,7 +13,9 @@ callers then build every answer fresh and keep none. A reconnect starts a new ve
 changed while the channel was down is unknown), so nothing cached before the drop is ever served again.
 A reader applies the notifications that have reached a listener's socket before it reads the versions
 (`StoreVersions.snapshot`): a change whose notification has reached this worker is seen by its next reader, and
-a notification in flight for one store leaves the others' cached answers standing.
+a notification in flight for one store leaves the others' cached answers standing. (A Redis subscription is
+drained by its listener's thread only, since redis-py reconnects inside `get_message`: while something waits on
+it, a reader counts its stores unknown.)
 
 The same triggers also name their store in the transaction-local setting `app.changed_stores`: every
 process that writes through `api.db.Database` (API, CLI, Dagster) reads it just before the commit of a
@@ -34,7 +36,7 @@ import select
 import threading
 import uuid
 from collections.abc import Callable, Iterable
-from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -79,36 +81,59 @@ def notifications(conn: psycopg.Connection[Any]) -> Drain:
     return drain
 
 
+@dataclass(frozen=True)
+class Listening:
+    """A listener's socket as `StoreVersions` knows it."""
+
+    stores: tuple[Store, ...]
+    drain: Drain
+    # Whether a reader may drain it: only where draining never waits (redis-py reconnects inside get_message,
+    # with back-off, so a reader counts the stores of a Redis socket with something on it unknown instead).
+    readers_drain: bool
+    # Wakes the listener's thread when a reader found its connection broken (a closed socket does not wake a
+    # select() waiting on it in another thread).
+    lost: Callable[[], None]
+
+
 class StoreVersions:
     """The current version of each store in this process; None while it cannot be known.
 
-    Each listener registers its socket with a `Drain`. The listener threads and the readers drain under one
-    lock, so a snapshot includes every notification that had reached this process when it was taken: the change
-    may be the reader's own, made through another worker a moment ago."""
+    Each listener registers its socket (`Listening`). The listener threads and the readers drain the sockets
+    under one lock, so a snapshot includes every notification that had reached this process when it was taken:
+    the change may be the reader's own, made through another worker a moment ago."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._versions: dict[str, str | None] = {store: None for store in Store}
         self._counter = itertools.count()
         self._prefix = f"{os.getpid()}-{uuid.uuid4().hex[:8]}-"
-        self._listening: dict[int, tuple[tuple[Store, ...], Drain]] = {}
+        self._listening: dict[int, Listening] = {}
 
     def current(self, store: str) -> str | None:
         return self.snapshot()[store]
 
     def snapshot(self) -> dict[str, str | None]:
         """Every store's version at once, after applying the notifications already on the listeners' sockets
-        (one poll for all). A connection found broken makes its stores unknown; its listener reconnects."""
+        (one poll for all). A connection found broken makes its stores unknown, and its listener reconnects."""
         with self._lock:
+            unknown: set[Store] = set()
             if self._listening:
                 try:
                     pending = select.select(list(self._listening), [], [], 0)[0]
                 except (OSError, ValueError):  # a socket closed just now: let each drain tell
                     pending = list(self._listening)
                 for socket in pending:
-                    with suppress(ListenerLost, psycopg.Error, redis.RedisError, OSError):
+                    listening = self._listening[socket]
+                    if not listening.readers_drain:
+                        unknown.update(listening.stores)
+                        continue
+                    try:
                         self._apply(socket)
-            return dict(self._versions)
+                    except (psycopg.Error, redis.RedisError, OSError):
+                        listening.lost()
+            versions = dict(self._versions)
+        versions.update(dict.fromkeys(unknown))
+        return versions
 
     def heard(self, socket: int) -> None:
         """A listener's socket became readable: apply what is on it (raises when its connection is broken)."""
@@ -119,10 +144,10 @@ class StoreVersions:
         with self._lock:
             self._move(stores)
 
-    def connected(self, socket: int, stores: tuple[Store, ...], drain: Drain) -> None:
+    def connected(self, socket: int, listening: Listening) -> None:
         with self._lock:
-            self._listening[socket] = (stores, drain)
-            self._move(stores)
+            self._listening[socket] = listening
+            self._move(listening.stores)
 
     def disconnected(self, socket: int | None, stores: tuple[Store, ...]) -> None:
         with self._lock:
@@ -133,14 +158,14 @@ class StoreVersions:
     def _apply(self, socket: int) -> None:
         if socket not in self._listening:
             raise ListenerLost(f"socket {socket} is no longer listened to")
-        stores, drain = self._listening[socket]
+        listening = self._listening[socket]
         try:
-            moved = drain()
+            moved = listening.drain()
         except BaseException:
             del self._listening[socket]
-            self._forget(stores)
+            self._forget(listening.stores)
             raise
-        self._move(moved & set(stores))
+        self._move(moved & set(listening.stores))
 
     def _move(self, stores: Iterable[str]) -> None:
         for store in stores:
@@ -165,7 +190,7 @@ class ChangeListener(threading.Thread):
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stopping.set()
-        os.write(self._wake_write, b"x")
+        self._wake()
         self.join(timeout)
         os.close(self._wake_read)
         os.close(self._wake_write)
@@ -184,12 +209,18 @@ class ChangeListener(threading.Thread):
             select.select([self._wake_read], [], [], RECONNECT_SECONDS[min(attempt, len(RECONNECT_SECONDS) - 1)])
             attempt += 1
 
+    def _wake(self) -> None:
+        os.write(self._wake_write, b"x")
+
     def _follow(self, socket: int) -> None:
         """Until stop(): apply what arrives on `socket` (registered with the versions)."""
         self.ready.set()
-        while not self._stopping.is_set():
+        while True:
             if self._wake_read in select.select([socket, self._wake_read], [], [])[0]:
-                return
+                os.read(self._wake_read, 64)
+                if self._stopping.is_set():
+                    return
+                raise ListenerLost("a reader found the listening connection broken")
             self.versions.heard(socket)
 
     def _listen(self) -> None:
@@ -198,7 +229,7 @@ class ChangeListener(threading.Thread):
         try:
             conn.execute(f"LISTEN {CHANNEL}")
             socket = conn.fileno()
-            self.versions.connected(socket, self.stores, notifications(conn))
+            self.versions.connected(socket, Listening(self.stores, notifications(conn), True, self._wake))
             self._follow(socket)
         finally:
             # Before closing: no reader may drain a closed connection (or a socket number reused since).
@@ -237,7 +268,7 @@ class RedisChangeListener(ChangeListener):
                 return moved
 
             socket = pubsub.connection._sock.fileno()
-            self.versions.connected(socket, self.stores, drain)
+            self.versions.connected(socket, Listening(self.stores, drain, False, self._wake))
             self._follow(socket)
         finally:
             self.versions.disconnected(socket, self.stores)

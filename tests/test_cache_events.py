@@ -11,7 +11,7 @@ from collections.abc import Callable
 import psycopg
 import pytest
 
-from api.cache_events import CHANNEL, ListenerLost, StoreVersions, notifications, start_listeners
+from api.cache_events import CHANNEL, ListenerLost, Listening, StoreVersions, notifications, start_listeners
 from api.db import Database, DatabaseUrls, Domain, Store, libpq_url
 
 
@@ -86,7 +86,10 @@ def test_a_reader_applies_what_reached_the_socket_and_only_for_its_store(urls: D
     with psycopg.connect(owner, autocommit=True) as listening, psycopg.connect(owner, autocommit=True) as writer:
         listening.execute(f"LISTEN {CHANNEL}")
         socket = listening.fileno()
-        versions.connected(socket, (Store.commerce, Store.access), notifications(listening))
+        lost: list[bool] = []
+        versions.connected(
+            socket, Listening((Store.commerce, Store.access), notifications(listening), True, lambda: lost.append(True))
+        )
         before = versions.snapshot()
         assert before[Store.commerce] is not None and before[Store.access] is not None
 
@@ -107,5 +110,6 @@ def test_a_reader_applies_what_reached_the_socket_and_only_for_its_store(urls: D
         # are unknown, and no reader sees an error.
         assert wait(lambda: versions.snapshot()[Store.commerce] is None)
         assert versions.snapshot()[Store.access] is None
-        with pytest.raises(ListenerLost):  # and its listener thread, when it looks, reconnects
+        assert lost == [True]  # the listener's thread is woken to reconnect
+        with pytest.raises(ListenerLost):  # and its listener thread, when it looks
             versions.heard(socket)
