@@ -113,3 +113,20 @@ def test_a_reader_applies_what_reached_the_socket_and_only_for_its_store(urls: D
         assert lost == [True]  # the listener's thread is woken to reconnect
         with pytest.raises(ListenerLost):  # and its listener thread, when it looks
             versions.heard(socket)
+
+
+def test_a_listener_woken_by_a_reader_reconnects(urls: DatabaseUrls) -> None:
+    """A reader that finds the listening connection broken closes nothing the listener's select() would notice
+    (libpq drops the socket): it wakes the listener instead, which reconnects with a new version."""
+    versions = StoreVersions()
+    listeners = start_listeners(urls, versions)
+    try:
+        assert all(listener.ready.wait(30) for listener in listeners)
+        first = versions.current(Domain.commerce)
+        assert first is not None
+        [listening] = [entry for entry in versions._listening.values() if Store.commerce in entry.stores]
+        listening.lost()  # as `snapshot` does when the drain raised
+        assert wait(lambda: versions.current(Domain.commerce) not in (None, first))
+    finally:
+        for listener in listeners:
+            listener.stop()
