@@ -114,13 +114,12 @@ def _scope_values(scope: TenantScope) -> dict[str, str]:
     return {"vendor_id": scope.vendor_id, "company_id": scope.company_id}
 
 
-# Set once a session's transaction has taken a connection (never cleared: a stale True only costs a thread hop).
-_CONNECTED = "connected"
-_CONNECTION = "connection"  # the connection of the session's latest transaction
+# The connection of the session's latest transaction, set once it has taken one (never cleared: a stale entry
+# only costs a thread hop).
+_CONNECTION = "connection"
 
 
 def _apply_tenant_scope(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
-    session.info[_CONNECTED] = True
     session.info[_CONNECTION] = connection
     connection.exec_driver_sql(_SET_SCOPE, _scope_values(tenant_scope_of(session)))
 
@@ -137,7 +136,7 @@ def set_tenant_scope(session: Session, scope: TenantScope) -> None:
     if tenant_scope_of(session) == scope:
         return
     session.info["tenant_scope"] = scope
-    if session.info.get(_CONNECTED):
+    if _CONNECTION in session.info:
         session.connection().exec_driver_sql(_SET_SCOPE, _scope_values(scope))
 
 
@@ -156,7 +155,7 @@ def lock_key(session: Session, kind: str, key: str) -> None:
 def needs_database_work(session: Session) -> bool:
     """Whether ending this session's transaction talks to the database: it took a connection, or holds changes
     a commit would flush. A page answered from the read cache does neither."""
-    return bool(session.info.get(_CONNECTED) or session.new or session.dirty or session.deleted)
+    return bool(_CONNECTION in session.info or session.new or session.dirty or session.deleted)
 
 
 @dataclass(frozen=True)
