@@ -55,7 +55,7 @@ RECONNECT_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
 class ListenerLost(Exception):
-    """A listener's connection broke while a reader drained it (`StoreVersions.snapshot`)."""
+    """A reader found a listener's connection broken (`StoreVersions.snapshot`): the listener reconnects."""
 
 
 # Reads the notifications already on a listener's socket, without waiting, and names the stores they announce;
@@ -229,7 +229,8 @@ class ChangeListener(threading.Thread):
         try:
             conn.execute(f"LISTEN {CHANNEL}")
             socket = conn.fileno()
-            self.versions.connected(socket, Listening(self.stores, notifications(conn), True, self._wake))
+            listening = Listening(self.stores, notifications(conn), readers_drain=True, lost=self._wake)
+            self.versions.connected(socket, listening)
             self._follow(socket)
         finally:
             # Before closing: no reader may drain a closed connection (or a socket number reused since).
@@ -268,7 +269,7 @@ class RedisChangeListener(ChangeListener):
                 return moved
 
             socket = pubsub.connection._sock.fileno()
-            self.versions.connected(socket, Listening(self.stores, drain, False, self._wake))
+            self.versions.connected(socket, Listening(self.stores, drain, readers_drain=False, lost=self._wake))
             self._follow(socket)
         finally:
             self.versions.disconnected(socket, self.stores)
