@@ -156,7 +156,7 @@ def owner_database(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]
 
 @pytest.fixture(autouse=True)
 def clean_tables(request: pytest.FixtureRequest) -> None:
-    if "database" not in request.fixturenames and "client" not in request.fixturenames:
+    if not {"database", "owner_database", "client"} & set(request.fixturenames):
         return
     database: Database = request.getfixturevalue("owner_database")
     for domain in Domain:
