@@ -67,16 +67,27 @@ def get_cart(session: Session, cart_id: str, actor: Actor, *, for_update: bool =
 
 
 def _checkout_cart_statement() -> Select[Cart]:
-    """The cart, locked, with everything checkout reads of it in the same statement: its lines, with their
-    variants, products and vendors (joined, as always), but not what checkout does not read: the variants' prices
-    (a line keeps its own unit price) and stock (`inventory.reserve` locks and reads it), the products'
-    descriptions; and its shipping methods (one per vendor, so the rows are lines x vendors: a few). Built once."""
+    """The cart, locked, with everything checkout reads of it in the same statement: its region, its lines, with
+    their variants, products and vendors, and its shipping methods with their options (one per vendor, so the rows
+    are lines x vendors: a few). Only the columns checkout reads: not the variants' prices (a line keeps its own
+    unit price) nor stock (`inventory.reserve` locks and reads it), nor the products' descriptions, nor anyone's
+    timestamps; each column loaded is a Python object built per checkout. Built once."""
     variants = joinedload(Cart.items).joinedload(CartLineItem.variant)
+    products = variants.joinedload(ProductVariant.product)
+    methods = joinedload(Cart.shipping_methods)
     return (
         select(Cart).where(Cart.id == bindparam("cart_id")).with_for_update(of=Cart)
-        .options(variants.lazyload(ProductVariant.prices), variants.lazyload(ProductVariant.inventory),
-                 variants.joinedload(ProductVariant.product).defer(Product.description),
-                 joinedload(Cart.shipping_methods))
+        .options(
+            joinedload(Cart.region).load_only(Region.tax_rate),
+            variants.load_only(ProductVariant.product_id, ProductVariant.title, ProductVariant.sku),
+            variants.lazyload(ProductVariant.prices), variants.lazyload(ProductVariant.inventory),
+            products.load_only(Product.vendor_id, Product.title, Product.status),
+            products.joinedload(Product.vendor).load_only(
+                Vendor.name, Vendor.status, Vendor.commission_rate
+            ),
+            methods,
+            methods.joinedload(CartShippingMethod.option).load_only(ShippingOption.name),
+        )
     )
 
 
