@@ -153,9 +153,11 @@ def lock_key(session: Session, kind: str, key: str) -> None:
 
 
 def needs_database_work(session: Session) -> bool:
-    """Whether ending this session's transaction talks to the database: it took a connection, or holds changes
-    a commit would flush. A page answered from the read cache does neither."""
-    return bool(_CONNECTION in session.info or session.new or session.dirty or session.deleted)
+    """Whether ending this session's transaction talks to the database: it took a connection and has not ended
+    (a route may commit in its own thread), or it holds changes a commit would flush. A page answered from the
+    read cache does neither."""
+    connected = _CONNECTION in session.info and session.in_transaction()
+    return bool(connected or session.new or session.dirty or session.deleted)
 
 
 @dataclass(frozen=True)

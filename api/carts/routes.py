@@ -112,9 +112,12 @@ def complete_cart(
     record_checkout("approval_required" if isinstance(result, CompanyApproval) else "completed")
     if isinstance(result, CompanyApproval):
         return JSONResponse(ApprovalOut.model_validate(result).model_dump(mode="json"), status_code=202)
-    # Serialised here, in the route's thread: a model returned from a sync route is validated again in a thread
-    # of its own (one more hop per checkout).
-    return Response(orders.view(result).model_dump_json(), media_type="application/json")
+    # Serialised and committed here, in the route's thread: a model returned from a sync route is validated again
+    # in a thread of its own, and the session's end would take another (a hop each per checkout). Once this has
+    # committed, the session's end has nothing left to do (`api.db.needs_database_work`).
+    answer = orders.view(result).model_dump_json()
+    session.commit()
+    return Response(answer, media_type="application/json")
 
 
 def _option_out(option: object) -> ShippingOptionOut:
