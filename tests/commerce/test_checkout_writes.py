@@ -4,9 +4,16 @@ lookup, and a sold-out line that leaves nothing behind."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from starlette.concurrency import run_in_threadpool
+
+from api.carts.models import Cart
+from api.db import Domain
+from api.orders.models import Order
 from tests.commerce.conftest import Shop
 from tests.commerce.test_statement_counts import CHECKOUT_ONE_LINE, counted
 from tests.conftest import assert_problem
@@ -122,3 +129,32 @@ def test_a_line_sold_out_since_it_was_added_fails_the_checkout_and_leaves_nothin
     shop.ok(shop.client.post(f"/admin/inventory/{scarce}", json={"stocked_quantity": 4}, headers=shop.admin))
     order = shop.ok(shop.client.post(f"/store/carts/{cart['id']}/complete", headers=shop.store))
     assert sorted(i["quantity"] for vo in order["vendor_orders"] for i in vo["items"]) == [2, 4]
+
+
+def test_a_checkout_commits_in_its_routes_thread_and_its_session_end_takes_no_hop(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vendor = shop.vendor()
+    shop.shipping_option(vendor["id"])
+    variant = shop.product(vendor["id"])["variants"][0]["id"]
+    cart = shop.ready_cart([(variant, 1)])
+    hops: list[str] = []
+
+    async def counted_hop(function: Callable[..., Any], *args: Any) -> Any:
+        hops.append(function.__name__)
+        return await run_in_threadpool(function, *args)
+
+    monkeypatch.setattr("api.db.run_in_threadpool", counted_hop)
+    order = shop.ok(shop.client.post(f"/store/carts/{cart['id']}/complete", headers=shop.store))
+    assert hops == []  # committed by the route; the session's end had nothing left to do
+    # Committed: another transaction sees the order and the closed cart.
+    with shop.database.transaction(Domain.commerce) as session:
+        assert session.get(Order, order["id"]) is not None
+        assert session.get(Cart, cart["id"]).status == "completed"  # type: ignore[union-attr]
+
+    # A checkout that fails still ends its transaction the usual way, in a thread of its own (and leaves nothing).
+    empty = shop.cart()
+    hops.clear()
+    assert_problem(shop.client.post(f"/store/carts/{empty['id']}/complete", headers=shop.store), 422,
+                   "validation-failed")
+    assert hops == ["end"]
