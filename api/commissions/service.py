@@ -36,7 +36,20 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, DateTime, Row, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    ARRAY,
+    BindParameter,
+    ColumnElement,
+    DateTime,
+    Row,
+    String,
+    and_,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -70,6 +83,12 @@ def _in_force(at: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     )
 
 
+def _ids(name: str) -> BindParameter[Any]:
+    # An array parameter (`= ANY(:name)`), not an expanding IN: the statement's text stays the same whatever the
+    # number of ids, so it is neither rendered again per call nor prepared again per count.
+    return bindparam(name, type_=ARRAY(String))
+
+
 # Every rule version in force at :at that may price a line of one of :vendors in some of :categories: the
 # categories' rules, the vendors' rules and the platform default, highest `priority` first, then by rule id (the
 # order `_pick_terms` relies on). Built once: a checkout runs it with its own parameters.
@@ -79,17 +98,16 @@ _RULES_IN_FORCE = (
     .where(
         or_(
             CommissionRule.scope == RuleScope.platform,
-            and_(CommissionRule.scope == RuleScope.vendor,
-                 CommissionRule.vendor_id.in_(bindparam("vendors", expanding=True))),
+            and_(CommissionRule.scope == RuleScope.vendor, CommissionRule.vendor_id == any_(_ids("vendors"))),
             and_(CommissionRule.scope == RuleScope.category,
-                 CommissionRule.category_id.in_(bindparam("categories", expanding=True))),
+                 CommissionRule.category_id == any_(_ids("categories"))),
         ),
         _in_force(bindparam("at", type_=DateTime(timezone=True))),
     )
     .order_by(CommissionRule.priority.desc(), CommissionRule.id)
 )
 _APPROVED_CATEGORIES = select(ProductCategory.product_id, ProductCategory.category_id).where(
-    ProductCategory.product_id.in_(bindparam("products", expanding=True)), ProductCategory.approved
+    ProductCategory.product_id == any_(_ids("products")), ProductCategory.approved
 )
 
 
