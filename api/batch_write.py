@@ -14,14 +14,12 @@ and changed in one call.
 
 from __future__ import annotations
 
-import json
 import logging
-from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
-from uuid import UUID
 
+import orjson
 from sqlalchemy import Column, Table, inspect
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import Mapper, Session
@@ -55,10 +53,9 @@ def _link(state: InstanceState[Any], pending: set[InstanceState[Any]]) -> None:
 
 
 def _json_value(value: object) -> str:
-    """The JSON text of the values `json` does not know, as PostgreSQL reads them back into their columns."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal | UUID):
+    """The JSON text of the values orjson does not write itself, as PostgreSQL reads them back into their
+    columns. (orjson: the standard library's encoder cost a checkout ten times as much.)"""
+    if isinstance(value, Decimal):
         return str(value)
     raise TypeError(f"write_pending cannot pass a {type(value).__name__} through JSON")
 
@@ -190,7 +187,7 @@ def _write_in_one_statement(session: Session) -> None:
     # What the server made comes back only for new rows this session keeps: those whose key it already knows.
     returned = server_columns[shapes[0]] if kind == "insert" and all(c.name in names for c in primary_key) else []
     sql = _statement(shapes, tuple(c.name for c in (*primary_key, *returned)) if returned else ())
-    parameters = {f"rows_{n}": json.dumps([values for _, values in groups[shape]], default=_json_value)
+    parameters = {f"rows_{n}": orjson.dumps([values for _, values in groups[shape]], default=_json_value).decode()
                   for n, shape in enumerate(shapes)}
     result = session.connection().exec_driver_sql(sql, parameters)
     made = {tuple(row[: len(primary_key)]): row[len(primary_key):] for row in result} if returned else {}
