@@ -54,19 +54,14 @@ def _database_slots(request: Request) -> asyncio.Semaphore:
     return slots[loop]
 
 
-async def _database_slot(request: Request) -> AsyncIterator[None]:
-    # Taken before the request's first session opens, given back after its last one closed. (A thread
-    # per request would not do: FastAPI runs each sync dependency and the route in threads of their own.)
-    async with _database_slots(request):
-        yield
-
-
-async def _commerce_session(
-    request: Request, _: Annotated[None, Depends(_database_slot, scope="function")]
-) -> AsyncIterator[Session]:
-    # The transaction commits when the route returns, before the response is sent. It starts in the platform
-    # scope (the actor is looked up in it); `current_actor` narrows it to the actor's tenant.
-    async with get_database(request).request_transaction(Domain.commerce) as session:
+async def _commerce_session(request: Request) -> AsyncIterator[Session]:
+    # The request's database slot is taken before its first session opens (this one: a content session comes after
+    # the actor, which is looked up in it) and given back after its last one closed (dependencies end in reverse
+    # order). One dependency for both: each one with `yield` costs FastAPI an exit stack entry per request. (A
+    # thread per request would not do for the slot: FastAPI runs each sync dependency and the route in threads of
+    # their own.) The transaction commits when the route returns, before the response is sent. It starts in the
+    # platform scope (the actor is looked up in it); `current_actor` narrows it to the actor's tenant.
+    async with _database_slots(request), get_database(request).request_transaction(Domain.commerce) as session:
         yield session
 
 
