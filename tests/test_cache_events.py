@@ -88,7 +88,8 @@ def test_a_reader_applies_what_reached_the_socket_and_only_for_its_store(urls: D
         socket = listening.fileno()
         lost: list[bool] = []
         versions.connected(
-            socket, Listening((Store.commerce, Store.access), notifications(listening), True, lambda: lost.append(True))
+            socket, Listening((Store.commerce, Store.access), notifications(listening), readers_drain=True,
+                              lost=lambda: lost.append(True))
         )
         before = versions.snapshot()
         assert before[Store.commerce] is not None and before[Store.access] is not None

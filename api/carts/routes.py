@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Body, Depends, Path, Query, Response
-from fastapi.responses import JSONResponse
 
 from api.audit import service as audit
 from api.auth.actor import Actor
@@ -109,15 +108,17 @@ def complete_cart(
     except AppError as exc:
         record_checkout(exc.code.value)
         raise
-    record_checkout("approval_required" if isinstance(result, CompanyApproval) else "completed")
-    if isinstance(result, CompanyApproval):
-        return JSONResponse(ApprovalOut.model_validate(result).model_dump(mode="json"), status_code=202)
     # Serialised and committed here, in the route's thread: a model returned from a sync route is validated again
     # in a thread of its own, and the session's end would take another (a hop each per checkout). Once this has
     # committed, the session's end has nothing left to do (`api.db.needs_database_work`).
-    answer = orders.view(result).model_dump_json()
+    if isinstance(result, CompanyApproval):
+        record_checkout("approval_required")
+        answer, status = ApprovalOut.model_validate(result).model_dump_json(), 202
+    else:
+        record_checkout("completed")
+        answer, status = orders.view(result).model_dump_json(), 200
     session.commit()
-    return Response(answer, media_type="application/json")
+    return Response(answer, status_code=status, media_type="application/json")
 
 
 def _option_out(option: object) -> ShippingOptionOut:

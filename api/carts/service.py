@@ -82,9 +82,7 @@ def _checkout_cart_statement() -> Select[Cart]:
             variants.load_only(ProductVariant.product_id, ProductVariant.title, ProductVariant.sku),
             variants.lazyload(ProductVariant.prices), variants.lazyload(ProductVariant.inventory),
             products.load_only(Product.vendor_id, Product.title, Product.status),
-            products.joinedload(Product.vendor).load_only(
-                Vendor.name, Vendor.status, Vendor.commission_rate
-            ),
+            products.joinedload(Product.vendor).load_only(Vendor.name, Vendor.status, Vendor.commission_rate),
             methods,
             methods.joinedload(CartShippingMethod.option).load_only(ShippingOption.name),
         )
