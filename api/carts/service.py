@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy.orm import Session, lazyload
 
 from api import money
 from api.auth.actor import Actor
@@ -47,6 +49,44 @@ class PricedPart:
     vendor_name: str
 
 
+@dataclass(frozen=True)
+class PricingLine:
+    """A cart line as pricing and checkout read it: what the order line will keep, and who sells it."""
+
+    id: str
+    variant_id: str
+    product_id: str
+    vendor_id: str
+    title: str
+    variant_title: str
+    sku: str
+    quantity: int
+    unit_price: int
+    vendor_name: str
+    vendor_commission_rate: Decimal
+    vendor_status: str
+    product_status: str
+
+
+@dataclass(frozen=True)
+class ChosenShipping:
+    vendor_id: str
+    shipping_option_id: str
+    name: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class CheckoutCart:
+    """A locked cart with what checkout reads of it: the cart itself (checkout closes it), its region's tax rate,
+    its lines and the shipping chosen for each vendor."""
+
+    cart: Cart
+    tax_rate: Decimal
+    lines: list[PricingLine]
+    shipping: dict[str, ChosenShipping]
+
+
 # ---- access --------------------------------------------------------------------------------------------
 
 
@@ -66,34 +106,56 @@ def get_cart(session: Session, cart_id: str, actor: Actor, *, for_update: bool =
     return _visible(session.scalar(statement), actor)
 
 
-def _checkout_cart_statement() -> Select[Cart]:
-    """The cart, locked, with everything checkout reads of it in the same statement: its region, its lines, with
-    their variants, products and vendors, and its shipping methods with their options (one per vendor, so the rows
-    are lines x vendors: a few). Only the columns checkout reads: not the variants' prices (a line keeps its own
-    unit price) nor stock (`inventory.reserve` locks and reads it), nor the products' descriptions, nor anyone's
-    timestamps; each column loaded is a Python object built per checkout. Built once."""
-    variants = joinedload(Cart.items).joinedload(CartLineItem.variant)
-    products = variants.joinedload(ProductVariant.product)
-    methods = joinedload(Cart.shipping_methods)
+def _checkout_cart_statement() -> Select[*tuple[Any, ...]]:
+    """The cart, locked, with its region's tax rate and a row per line: the line, its variant, product and vendor,
+    and the shipping chosen for that vendor (outer joins: a cart without lines is one row). The lines and shipping
+    come as plain columns, not objects: each object loaded would be a Python object built and tracked per checkout,
+    and checkout only reads them. Only the cart is an object (checkout closes it). Built once."""
+    line, variant, product = CartLineItem, ProductVariant, Product
+    method, option = CartShippingMethod, ShippingOption
     return (
-        select(Cart).where(Cart.id == bindparam("cart_id")).with_for_update(of=Cart)
-        .options(
-            joinedload(Cart.region).load_only(Region.tax_rate),
-            variants.load_only(ProductVariant.product_id, ProductVariant.title, ProductVariant.sku),
-            variants.lazyload(ProductVariant.prices), variants.lazyload(ProductVariant.inventory),
-            products.load_only(Product.vendor_id, Product.title, Product.status),
-            products.joinedload(Product.vendor).load_only(Vendor.name, Vendor.status, Vendor.commission_rate),
-            methods,
-            methods.joinedload(CartShippingMethod.option).load_only(ShippingOption.name),
+        select(
+            Cart, Region.tax_rate,
+            line.id, line.variant_id, variant.product_id, product.vendor_id, product.title, variant.title, variant.sku,
+            line.quantity, line.unit_price, Vendor.name, Vendor.commission_rate, Vendor.status, product.status,
+            method.shipping_option_id, option.name, method.amount,
         )
+        .join(Region, Region.id == Cart.region_id)
+        .outerjoin(line, line.cart_id == Cart.id)
+        .outerjoin(variant, variant.id == line.variant_id)
+        .outerjoin(product, product.id == variant.product_id)
+        .outerjoin(Vendor, Vendor.id == product.vendor_id)
+        .outerjoin(method, and_(method.cart_id == Cart.id, method.vendor_id == product.vendor_id))
+        .outerjoin(option, option.id == method.shipping_option_id)
+        .where(Cart.id == bindparam("cart_id"))
+        .order_by(line.created_at, line.id)
+        .with_for_update(of=Cart)
+        .options(lazyload("*"))
     )
 
 
 _CHECKOUT_CART = _checkout_cart_statement()
 
 
-def _checkout_cart(session: Session, cart_id: str) -> Cart | None:
-    return session.scalars(_CHECKOUT_CART, {"cart_id": cart_id}).unique().one_or_none()
+def _checkout_cart(session: Session, cart_id: str) -> CheckoutCart | None:
+    rows: list[tuple[Any, ...]] = [tuple(row) for row in session.execute(_CHECKOUT_CART, {"cart_id": cart_id})]
+    if not rows:
+        return None
+    lines: list[PricingLine] = []
+    shipping: dict[str, ChosenShipping] = {}
+    for row in rows:
+        (_, _, line_id, variant_id, product_id, vendor_id, title, variant_title, sku, quantity, unit_price,
+         vendor_name, commission_rate, vendor_status, product_status, option_id, option_name, amount) = row
+        if line_id is None:
+            continue
+        lines.append(PricingLine(
+            id=line_id, variant_id=variant_id, product_id=product_id, vendor_id=vendor_id, title=title,
+            variant_title=variant_title, sku=sku, quantity=quantity, unit_price=unit_price, vendor_name=vendor_name,
+            vendor_commission_rate=commission_rate, vendor_status=vendor_status, product_status=product_status,
+        ))
+        if option_id is not None:
+            shipping[vendor_id] = ChosenShipping(vendor_id, option_id, option_name, amount)
+    return CheckoutCart(cart=rows[0][0], tax_rate=rows[0][1], lines=lines, shipping=shipping)
 
 
 def _open_cart(session: Session, cart_id: str, actor: Actor) -> Cart:
@@ -106,51 +168,68 @@ def _open_cart(session: Session, cart_id: str, actor: Actor) -> Cart:
 # ---- totals --------------------------------------------------------------------------------------------
 
 
-def price(cart: Cart) -> list[PricedPart]:
-    lines_by_vendor: dict[str, list[CartLineItem]] = defaultdict(list)
-    vendors: dict[str, Vendor] = {}
-    for item in cart.items:
-        vendor = item.variant.product.vendor
-        lines_by_vendor[vendor.id].append(item)
-        vendors[vendor.id] = vendor
-    methods = {m.vendor_id: m for m in cart.shipping_methods}
+def pricing_lines(cart: Cart) -> list[PricingLine]:
+    """The lines of a loaded cart, as `price` reads them."""
+    return [
+        PricingLine(
+            id=i.id, variant_id=i.variant_id, product_id=i.variant.product_id, vendor_id=i.variant.product.vendor_id,
+            title=i.variant.product.title, variant_title=i.variant.title, sku=i.variant.sku, quantity=i.quantity,
+            unit_price=i.unit_price, vendor_name=i.variant.product.vendor.name,
+            vendor_commission_rate=i.variant.product.vendor.commission_rate,
+            vendor_status=i.variant.product.vendor.status, product_status=i.variant.product.status,
+        )
+        for i in cart.items
+    ]
+
+
+def chosen_shipping(cart: Cart) -> dict[str, ChosenShipping]:
+    return {
+        m.vendor_id: ChosenShipping(m.vendor_id, m.shipping_option_id, m.option.name, m.amount)
+        for m in cart.shipping_methods
+    }
+
+
+def price(lines: list[PricingLine], shipping: dict[str, ChosenShipping], tax_rate: Decimal) -> list[PricedPart]:
+    lines_by_vendor: dict[str, list[PricingLine]] = defaultdict(list)
+    for line in lines:
+        lines_by_vendor[line.vendor_id].append(line)
     vendor_ids = sorted(lines_by_vendor)
     subtotals = [sum(i.unit_price * i.quantity for i in lines_by_vendor[v]) for v in vendor_ids]
-    shipping = [methods[v].amount if v in methods else 0 for v in vendor_ids]
-    taxable = [s + h for s, h in zip(subtotals, shipping, strict=True)]
-    tax_total = money.tax(sum(taxable), cart.region.tax_rate)
+    shipping_totals = [shipping[v].amount if v in shipping else 0 for v in vendor_ids]
+    taxable = [s + h for s, h in zip(subtotals, shipping_totals, strict=True)]
+    tax_total = money.tax(sum(taxable), tax_rate)
     taxes = money.allocate(tax_total, taxable) if sum(taxable) > 0 else [0] * len(vendor_ids)
     parts = []
-    for vendor_id, subtotal, shipping_total, tax in zip(vendor_ids, subtotals, shipping, taxes, strict=True):
-        method = methods.get(vendor_id)
-        lines = [
-            LineSnapshot(
-                variant_id=i.variant_id,
-                product_id=i.variant.product_id,
-                title=i.variant.product.title,
-                variant_title=i.variant.title,
-                sku=i.variant.sku,
-                quantity=i.quantity,
-                unit_price=i.unit_price,
-            )
-            for i in lines_by_vendor[vendor_id]
-        ]
+    for vendor_id, subtotal, shipping_total, tax in zip(vendor_ids, subtotals, shipping_totals, taxes, strict=True):
+        method = shipping.get(vendor_id)
+        vendor_lines = lines_by_vendor[vendor_id]
         part = VendorPart(
             vendor_id=vendor_id,
-            commission_rate=vendors[vendor_id].commission_rate,
-            lines=lines,
+            commission_rate=vendor_lines[0].vendor_commission_rate,
+            lines=[
+                LineSnapshot(
+                    variant_id=i.variant_id,
+                    product_id=i.product_id,
+                    title=i.title,
+                    variant_title=i.variant_title,
+                    sku=i.sku,
+                    quantity=i.quantity,
+                    unit_price=i.unit_price,
+                )
+                for i in vendor_lines
+            ],
             subtotal=subtotal,
             shipping_total=shipping_total,
             tax_total=tax,
             shipping_option_id=method.shipping_option_id if method else None,
-            shipping_method_name=method.option.name if method else None,
+            shipping_method_name=method.name if method else None,
         )
-        parts.append(PricedPart(part=part, vendor_name=vendors[vendor_id].name))
+        parts.append(PricedPart(part=part, vendor_name=vendor_lines[0].vendor_name))
     return parts
 
 
 def view(session: Session, cart: Cart) -> CartOut:
-    parts = price(cart)
+    parts = price(pricing_lines(cart), chosen_shipping(cart), cart.region.tax_rate)
     order = orders.order_for_cart(session, cart.id) if cart.status == CartStatus.completed else None
     return CartOut(
         id=cart.id,
@@ -392,36 +471,37 @@ def add_shipping_method(session: Session, cart_id: str, option_id: str, actor: A
 # ---- checkout ------------------------------------------------------------------------------------------
 
 
-def _checked_parts(cart: Cart) -> list[PricedPart]:
+def _checked_parts(checkout: CheckoutCart) -> list[PricedPart]:
     """The cart's priced parts, once everything an order needs is there."""
+    cart = checkout.cart
     errors: list[FieldError] = []
-    if not cart.items:
+    if not checkout.lines:
         errors.append(FieldError(field="items", message="The cart is empty."))
     if not cart.email:
         errors.append(FieldError(field="email", message="An email is needed to place the order."))
     if not cart.shipping_address:
         errors.append(FieldError(field="shipping_address", message="A shipping address is needed."))
-    chosen = {m.vendor_id for m in cart.shipping_methods}
-    for item in cart.items:
-        product = item.variant.product
-        if product.vendor.status != VendorStatus.approved:
-            errors.append(FieldError(field=f"items.{item.id}", message="The vendor of this product may not sell."))
-        elif not catalog.is_store_visible(product):
-            errors.append(FieldError(field=f"items.{item.id}", message="This product is no longer sold."))
-        if product.vendor_id not in chosen:
+    chosen = set(checkout.shipping)
+    for line in checkout.lines:
+        if line.vendor_status != VendorStatus.approved:
+            errors.append(FieldError(field=f"items.{line.id}", message="The vendor of this product may not sell."))
+        elif not catalog.sold_in_store(line.product_status, line.vendor_status):
+            errors.append(FieldError(field=f"items.{line.id}", message="This product is no longer sold."))
+        if line.vendor_id not in chosen:
             errors.append(
-                FieldError(field="shipping_methods", message=f"Choose shipping for vendor {product.vendor_id}.")
+                FieldError(field="shipping_methods", message=f"Choose shipping for vendor {line.vendor_id}.")
             )
-            chosen.add(product.vendor_id)
+            chosen.add(line.vendor_id)
     if errors:
         raise ValidationFailed("The cart cannot be completed yet.", errors=errors)
-    return price(cart)
+    return price(checkout.lines, checkout.shipping, checkout.tax_rate)
 
 
 def _place(
-    session: Session, provider: PaymentProvider, cart: Cart, parts: list[PricedPart], payment_method: str | None,
-    company_id: str | None,
+    session: Session, provider: PaymentProvider, checkout: CheckoutCart, parts: list[PricedPart],
+    payment_method: str | None, company_id: str | None,
 ) -> Order:
+    cart = checkout.cart
     assert cart.email is not None and cart.shipping_address is not None
     cart.status = CartStatus.completed
     cart.completed_at = utcnow()
@@ -433,7 +513,7 @@ def _place(
         email=cart.email,
         region_id=cart.region_id,
         currency_code=cart.currency_code,
-        tax_rate=cart.region.tax_rate,
+        tax_rate=checkout.tax_rate,
         shipping_address=cart.shipping_address,
         parts=[p.part for p in parts],
         payment_method=payment_method,
@@ -447,12 +527,14 @@ def complete(
     """Place the order: stock reserved, payment authorised, cart closed, in the caller's transaction.
     Completing a completed cart returns its order again. An order on a company's account that needs an
     approver returns the (pending) approval request instead, and the cart stays open."""
-    cart = _visible(_checkout_cart(session, cart_id), actor)
+    checkout = _checkout_cart(session, cart_id)
+    cart = _visible(checkout.cart if checkout else None, actor)
+    assert checkout is not None
     if cart.status == CartStatus.completed:
         existing = orders.order_for_cart(session, cart.id)
         assert existing is not None
         return existing
-    parts = _checked_parts(cart)
+    parts = _checked_parts(checkout)
     company = companies.buying_company(session, actor)
     if company is not None:
         pending = companies.pending_approval(session, cart.id)
@@ -464,7 +546,7 @@ def complete(
             return companies.request_approval(
                 session, company, actor, cart.id, total, cart.currency_code, reasons, payment_method
             )
-    return _place(session, provider, cart, parts, payment_method, company.id if company else None)
+    return _place(session, provider, checkout, parts, payment_method, company.id if company else None)
 
 
 def complete_approved(
@@ -474,13 +556,13 @@ def complete_approved(
     """An approver (or, over the credit limit, the platform) approves a company order: it is placed through the
     same checkout as any other, the credit re-checked under the company row lock (`companies.decide`)."""
     approval = companies.decide(session, actor, approval_id, ApprovalStatus.approved, note, platform=platform)
-    cart = _checkout_cart(session, approval.cart_id)
-    if cart is None or cart.status != CartStatus.open:
+    checkout = _checkout_cart(session, approval.cart_id)
+    if checkout is None or checkout.cart.status != CartStatus.open:
         raise Conflict("The cart of this request is no longer open.")
-    parts = _checked_parts(cart)
+    parts = _checked_parts(checkout)
     if sum(p.part.total for p in parts) != approval.amount:
         raise Conflict("The cart changed since the request; the buyer must complete it again.")
-    order = _place(session, provider, cart, parts, approval.payment_method, approval.company_id)
+    order = _place(session, provider, checkout, parts, approval.payment_method, approval.company_id)
     approval.order_id = order.id
     session.flush()
     return approval

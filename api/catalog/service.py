@@ -254,7 +254,12 @@ def get_variants(session: Session, variant_ids: Sequence[str]) -> dict[str, Prod
 
 
 def is_store_visible(product: Product) -> bool:
-    return product.status == ProductStatus.published and product.vendor.status == VendorStatus.approved
+    return sold_in_store(product.status, product.vendor.status)
+
+
+def sold_in_store(product_status: str, vendor_status: str) -> bool:
+    """Whether the store sells a product of this status from a vendor of this status."""
+    return product_status == ProductStatus.published and vendor_status == VendorStatus.approved
 
 
 # ---- writing -------------------------------------------------------------------------------------------
