@@ -370,7 +370,9 @@ class Shop:
 
     @property
     def theme_url(self) -> str:
-        version = int(self.tenant.updated_at.timestamp()) if self.tenant.updated_at else 0
+        # Microseconds: two changes within one second must still give the browser a new address.
+        at = self.tenant.updated_at
+        version = int(at.timestamp()) * 1_000_000 + at.microsecond if at else 0
         return self.url(f"theme.css?v={version}")
 
 
