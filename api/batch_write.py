@@ -15,14 +15,15 @@ and changed in one call.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Column, Table, inspect
+from sqlalchemy import Column, Row, Table, inspect
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import MANYTOONE, ONETOMANY
 from sqlalchemy.orm.state import InstanceState
@@ -105,6 +106,9 @@ def _statement(shapes: tuple[Shape, ...], returning: tuple[str, ...]) -> str:
 
     def clause(n: int, shape: Shape) -> str:
         kind, table, names = shape
+        unknown = set(names) - set(table.columns.keys())
+        if unknown:  # jsonb_populate_recordset would drop them without a word
+            raise ValueError(f"{table.name} has no columns {sorted(unknown)}")
         table_name = _PREPARER.format_table(table)
         rows = f"jsonb_populate_recordset(NULL::{table_name}, %(rows_{n})s::jsonb)"
         if kind == "insert":
@@ -145,51 +149,94 @@ class _NeedsFlush(Exception):
     persistent object put in a new one's collection, a column default that is a SQL expression."""
 
 
-def write_pending(session: Session) -> None:
+Model = type[DeclarativeBase]
+NewRows = Sequence[tuple[Model, Sequence[dict[str, Any]]]]
+
+
+def new_row(model: Model, **values: Any) -> dict[str, Any]:
+    """A new row of `model`'s table as plain values (by column name), for `write_pending`'s `rows`: `values`, and
+    for the columns not given, their default set in Python (such as a new id), as a flush would give them. The
+    columns the server fills (identity, server defaults) stay out, to be made by the server."""
+    row = dict(values)
+    for name, default in _python_defaults(model):
+        if name not in row:
+            row[name] = default.arg(None) if default.is_callable else default.arg
+    return row
+
+
+def _table(model: Model) -> Table:
+    return cast(Table, inspect(model).local_table)
+
+
+@lru_cache(maxsize=64)
+def _python_defaults(model: Model) -> tuple[tuple[str, Any], ...]:
+    defaults = []
+    for column in _table(model).columns:
+        default = column.default
+        if default is not None and not (default.is_scalar or default.is_callable):
+            raise TypeError(f"{column}: a SQL expression default; new_row cannot set it")
+        if default is not None:
+            defaults.append((column.name, default))
+    return tuple(defaults)
+
+
+def write_pending(session: Session, rows: NewRows = (), returning: Sequence[str] = ()) -> list[Row[Any]]:
     """Write the session's new and changed objects in one statement, as `session.flush()` would, and leave them
     as a flush does: new objects persistent, changes committed. The first new object's table is the statement's
     own INSERT: the values the server made for its rows (identity, server defaults) come back with it; other
     server-made values (defaults of other tables, `onupdate` expressions) load when read. New objects whose
     primary key the server makes are written but left out of the session. When the session holds what only the
-    unit of work writes (`_NeedsFlush`), this is `session.flush()`."""
+    unit of work writes (`_NeedsFlush`), this is `session.flush()`, then the statement for `rows` alone.
+
+    `rows` are new rows given as plain values (`new_row`), per model, inserted in the same statement and never in
+    the session: what a write of many objects costs the ORM (building, tracking, sorting them) is left out. With
+    `rows`, the statement is the first model's INSERT, and returns its `returning` columns, a row per row given."""
     try:
-        _write_in_one_statement(session)
+        return _write_in_one_statement(session, rows, returning)
     except _NeedsFlush as reason:
         log.debug("write_pending falls back to a flush", extra={"reason": str(reason)})
         session.flush()
+        return _write_in_one_statement(session, rows, returning)
 
 
-def _write_in_one_statement(session: Session) -> None:
+def _write_in_one_statement(session: Session, rows: NewRows, returning: Sequence[str]) -> list[Row[Any]]:
     if session.deleted:
         raise _NeedsFlush("a delete")
     objects = list(session.new)  # held here: once expunged, nothing else may hold them
     pending = [inspect(obj) for obj in objects]
     changed = [(state, values) for state in map(inspect, list(session.dirty)) if (values := _changes(state))]
-    if not pending and not changed:
-        return
+    given = [(_table(model), model_rows) for model, model_rows in rows if model_rows]
+    if not pending and not changed and not given:
+        return []
     pending_set = set(pending)
     for state in pending:
         _fill(state)
     for state in pending:
         _link(state, pending_set)
-    groups: dict[Shape, list[tuple[InstanceState[Any], dict[str, Any]]]] = {}
+    groups: dict[Shape, list[tuple[InstanceState[Any] | None, dict[str, Any]]]] = {}
     server_columns: dict[Shape, list[Column[Any]]] = {}
+    for table, table_rows in given:
+        for row in table_rows:
+            groups.setdefault(("insert", table, tuple(row)), []).append((None, row))
     for state in pending:
         values = {column.name: state.dict[key] for key, column in _columns(state) if key in state.dict}
         shape: Shape = ("insert", state.mapper.local_table, tuple(values))
         groups.setdefault(shape, []).append((state, values))
         server_columns.setdefault(shape, [column for key, column in _columns(state) if key not in state.dict])
     for state, values in changed:
-        groups.setdefault(("update", state.mapper.local_table, tuple(values)), []).append((state, values))
+        groups.setdefault(("update", cast(Table, state.mapper.local_table), tuple(values)), []).append((state, values))
     shapes = tuple(groups)
     kind, table, names = shapes[0]
     primary_key = list(table.primary_key.columns)
-    # What the server made comes back only for new rows this session keeps: those whose key it already knows.
-    returned = server_columns[shapes[0]] if kind == "insert" and all(c.name in names for c in primary_key) else []
-    sql = _statement(shapes, tuple(c.name for c in (*primary_key, *returned)) if returned else ())
+    # What the server made comes back only for new objects this session keeps (those whose key it already knows),
+    # unless plain rows were given: then their first model's `returning` does.
+    returned = (server_columns[shapes[0]] if not given and kind == "insert"
+                and all(c.name in names for c in primary_key) else [])
+    sql = _statement(shapes, tuple(returning) if given else tuple(c.name for c in (*primary_key, *returned)))
     parameters = {f"rows_{n}": orjson.dumps([values for _, values in groups[shape]], default=_json_value).decode()
                   for n, shape in enumerate(shapes)}
     result = session.connection().exec_driver_sql(sql, parameters)
+    answer = list(result) if given and returning else []
     made = {tuple(row[: len(primary_key)]): row[len(primary_key):] for row in result} if returned else {}
 
     # Then as a flush ends (no public API for it): new objects become persistent (rolled back with the transaction,
@@ -200,8 +247,9 @@ def _write_in_one_statement(session: Session) -> None:
             session.expunge(state.obj())
     session._register_persistent({*kept, *(state for state, _ in changed)})
     for state, values in groups[shapes[0]] if returned else []:
-        row = made[tuple(values[c.name] for c in primary_key)]
-        for column, value in zip(returned, row, strict=True):
+        assert state is not None
+        server_made = made[tuple(values[c.name] for c in primary_key)]
+        for column, value in zip(returned, server_made, strict=True):
             set_committed_value(state.obj(), state.mapper.get_property_by_column(column).key, value)
     for state in kept:
         unloaded = [key for key, _ in _columns(state) if key not in state.dict]
@@ -211,3 +259,4 @@ def _write_in_one_statement(session: Session) -> None:
         expired = [key for key, column in _columns(state) if _onupdate_sql(column) is not None]
         if expired:
             session.expire(state.obj(), expired)
+    return answer

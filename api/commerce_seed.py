@@ -27,7 +27,7 @@ from api.customers.schemas import AddressIn, CustomerIn
 from api.db import Database, Domain
 from api.orders import service as orders
 from api.orders.models import Order, VendorOrder
-from api.orders.schemas import RefundIn
+from api.orders.schemas import OrderOut, RefundIn
 from api.regions import service as regions
 from api.regions.models import Region
 from api.regions.schemas import RegionIn
@@ -131,9 +131,9 @@ def _place(session: Session, rng: random.Random, customer: User, region: Region,
     for option in carts.options_for_cart(session, cart):
         if option.name == "Standard" or rng.random() < 0.2:
             carts.add_shipping_method(session, cart.id, option.id, actor)
-    order = carts.complete(session, ManualProvider(), cart.id, actor, None)
-    assert isinstance(order, Order)  # demo customers belong to no company
-    return order
+    placed = carts.complete(session, ManualProvider(), cart.id, actor, None)
+    assert isinstance(placed, OrderOut)  # demo customers belong to no company
+    return orders.get_order(session, placed.id)
 
 
 def _progress(session: Session, rng: random.Random, order: Order) -> None:

@@ -1,13 +1,16 @@
-"""`api.batch_write.write_pending`: a session's new objects written in one statement, as a flush would."""
+"""`api.batch_write.write_pending`: a session's new objects, and new plain rows, written in one statement, as a flush
+would."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from api.batch_write import write_pending
+from api.batch_write import new_row, write_pending
 from api.catalog.models import Product, ProductVariant, VariantPrice
 from api.db import Database, Domain
 from api.outbox.models import CommerceOutboxEvent
@@ -106,3 +109,56 @@ def test_nothing_new_writes_nothing(owner_database: Database) -> None:
     with owner_database.transaction(Domain.commerce) as session, commerce_statements(owner_database) as seen:
         write_pending(session)
     assert seen == []
+
+
+def test_plain_rows_go_in_the_same_statement_with_the_python_defaults_and_return_what_is_asked(
+    owner_database: Database,
+) -> None:
+    with owner_database.transaction(Domain.commerce) as session:
+        vendor = _vendor(session)
+        session.flush()
+        vendor.name = "Batch renamed"
+        product = new_row(Product, vendor_id=vendor.id, title="Rows", handle="rows")
+        variant = new_row(ProductVariant, product_id=product["id"], title="One", sku="ROWS-1")
+        # Python defaults are set at once (a new id, the status, empty options); server defaults are left out.
+        assert product["id"].startswith("prod_") and product["status"] == "draft" and variant["options"] == {}
+        assert "created_at" not in product
+        event = new_row(CommerceOutboxEvent, topic="test.rows", entity_type="product", entity_id=product["id"],
+                        payload={"amount": Decimal("9.90")})
+        with commerce_statements(owner_database) as seen:
+            returned = write_pending(session, [(Product, [product]), (ProductVariant, [variant]),
+                                               (CommerceOutboxEvent, [event])], returning=("id", "created_at"))
+        assert len(seen) == 1, seen
+        # The first model's rows, with what the server made for them.
+        [(product_id, created_at)] = returned
+        assert product_id == product["id"] and created_at is not None
+        # The session's change went in the same statement; the rows were never objects of the session.
+        assert not session.dirty and not session.new
+        assert session.scalar(select(Vendor.name).where(Vendor.id == vendor.id)) == "Batch renamed"
+        stored = session.execute(select(Product.status, ProductVariant.sku).join(
+            ProductVariant, ProductVariant.product_id == Product.id).where(Product.id == product_id)).all()
+        assert stored == [("draft", "ROWS-1")]
+        assert session.scalar(select(CommerceOutboxEvent.payload).where(
+            CommerceOutboxEvent.id == event["id"])) == {"amount": "9.90"}
+        session.rollback()
+
+
+def test_plain_rows_after_what_only_a_flush_writes_still_go(owner_database: Database) -> None:
+    with owner_database.transaction(Domain.commerce) as session:
+        vendor = _vendor(session)
+        session.flush()
+        session.delete(vendor)  # only a flush deletes
+        other = new_row(Vendor, name="Other", slug="other", email="o@example.com", commission_rate=Decimal("0.1"),
+                        default_currency="EUR")
+        assert write_pending(session, [(Vendor, [other])], returning=("slug",)) == [("other",)]
+        assert session.scalars(select(Vendor.slug)).all() == ["other"]
+        session.rollback()
+
+
+def test_a_row_with_a_column_its_table_lacks_is_refused(owner_database: Database) -> None:
+    with owner_database.transaction(Domain.commerce) as session:
+        row = new_row(Vendor, name="Typo", slug="typo", email="t@example.com", commission_rate=Decimal("0.1"),
+                      default_currency="EUR", comission_rate=Decimal("0.2"))
+        with pytest.raises(ValueError, match="comission_rate"):
+            write_pending(session, [(Vendor, [row])])
+        session.rollback()

@@ -35,7 +35,7 @@ from api.companies.models import ApprovalStatus, CompanyApproval
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.inventory.service import OutOfStock
 from api.orders import service as orders
-from api.orders.models import Order
+from api.orders.schemas import OrderOut
 from api.orders.service import LineSnapshot, VendorPart
 from api.regions.models import Region
 from api.vendors.models import Vendor, VendorStatus
@@ -500,7 +500,7 @@ def _checked_parts(checkout: CheckoutCart) -> list[PricedPart]:
 def _place(
     session: Session, provider: PaymentProvider, checkout: CheckoutCart, parts: list[PricedPart],
     payment_method: str | None, company_id: str | None,
-) -> Order:
+) -> OrderOut:
     cart = checkout.cart
     assert cart.email is not None and cart.shipping_address is not None
     cart.status = CartStatus.completed
@@ -523,7 +523,7 @@ def _place(
 
 def complete(
     session: Session, provider: PaymentProvider, cart_id: str, actor: Actor, payment_method: str | None
-) -> Order | CompanyApproval:
+) -> OrderOut | CompanyApproval:
     """Place the order: stock reserved, payment authorised, cart closed, in the caller's transaction.
     Completing a completed cart returns its order again. An order on a company's account that needs an
     approver returns the (pending) approval request instead, and the cart stays open."""
@@ -533,7 +533,7 @@ def complete(
     if cart.status == CartStatus.completed:
         existing = orders.order_for_cart(session, cart.id)
         assert existing is not None
-        return existing
+        return orders.view(existing)
     parts = _checked_parts(checkout)
     company = companies.buying_company(session, actor)
     if company is not None:

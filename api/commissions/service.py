@@ -54,12 +54,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api import money
+from api.batch_write import new_row
 from api.catalog.models import ProductCategory
 from api.clock import utcnow
 from api.commissions.models import CommissionLine, CommissionRule, LineType, RuleScope
 from api.commissions.schemas import RuleIn, RuleUpdate, RuleVersionIn
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
-from api.orders.models import Order, VendorOrder
+from api.orders.models import NewOrder, Order, VendorOrder
 from api.payments.models import Refund
 from api.vendors.models import Vendor
 
@@ -280,52 +281,52 @@ def delete_rule(session: Session, rule_id: str) -> None:
 # ---- the ledger ----------------------------------------------------------------------------------------
 
 
-def record_sale(session: Session, order: Order) -> list[CommissionLine]:
-    """A sale line per order line of a just-placed order (its rows may not be written yet: the lines are added to
-    the session, and the flush writes them after the order's), priced with the terms in force at
-    `order.created_at` and the product's approved categories, all recorded on the line."""
-    at = order.created_at
-    product_ids = {item.product_id for vo in order.vendor_orders for item in vo.items}
+def record_sale(session: Session, new: NewOrder) -> list[dict[str, Any]]:
+    """A sale line per order line of an order being placed, as rows for the statement that writes the order
+    (`api.batch_write`), priced with the terms in force at the order's `created_at` and the product's approved
+    categories, all recorded on the line."""
+    order = new.order
+    at = order["created_at"]
+    product_ids = {line["product_id"] for lines in new.lines.values() for line in lines}
     categories: dict[str, list[str]] = defaultdict(list)
     for product_id, category_id in session.connection().execute(_APPROVED_CATEGORIES,
                                                                  {"products": sorted(product_ids)}):
         categories[product_id].append(category_id)
     # One lookup of the terms for the whole order: every rule that may apply to one of its lines.
     rules = _rules_in_force(
-        session, {vo.vendor_id for vo in order.vendor_orders}, {c for ids in categories.values() for c in ids}, at
+        session, {vo["vendor_id"] for vo in new.vendor_orders}, {c for ids in categories.values() for c in ids}, at
     )
-    lines = []
-    for vendor_order in order.vendor_orders:
-        # Lines in id order, so the commission run can reproduce the split (and its remainders) from rows.
-        items = sorted(vendor_order.items, key=lambda item: item.id)
-        subtotals = [item.subtotal for item in items]
-        grosses = money.allocate(vendor_order.total, subtotals if sum(subtotals) > 0 else [1] * len(subtotals))
+    rows = []
+    for vendor_order in new.vendor_orders:
+        # Lines in id order (as `new.lines` holds them), so the commission run can reproduce the split (and its
+        # remainders) from rows.
+        items = new.lines[vendor_order["id"]]
+        subtotals = [item["subtotal"] for item in items]
+        grosses = money.allocate(vendor_order["total"], subtotals if sum(subtotals) > 0 else [1] * len(subtotals))
         for item, gross in zip(items, grosses, strict=True):
             terms = _pick_terms(
-                rules, vendor_order.vendor_id, vendor_order.commission_rate, categories[item.product_id]
+                rules, vendor_order["vendor_id"], vendor_order["commission_rate"], categories[item["product_id"]]
             )
-            fee = terms.fixed_fees.get(order.currency_code, 0)
-            commission = money.commission(item.subtotal, terms.rate, fee)
-            lines.append(
-                CommissionLine(
-                    type=LineType.sale,
-                    vendor_id=vendor_order.vendor_id,
-                    order_id=order.id,
-                    vendor_order_id=vendor_order.id,
-                    order_line_item_id=item.id,
-                    rule_id=terms.rule_id,
-                    categories=list(terms.categories),
-                    currency_code=order.currency_code,
-                    gross_amount=gross,
-                    base_amount=item.subtotal,
-                    rate=terms.rate,
-                    fixed_fee=fee,
-                    commission_amount=commission,
-                    vendor_amount=gross - commission,
-                )
-            )
-    session.add_all(lines)
-    return lines
+            fee = terms.fixed_fees.get(order["currency_code"], 0)
+            commission = money.commission(item["subtotal"], terms.rate, fee)
+            rows.append(new_row(
+                CommissionLine,
+                type=LineType.sale,
+                vendor_id=vendor_order["vendor_id"],
+                order_id=order["id"],
+                vendor_order_id=vendor_order["id"],
+                order_line_item_id=item["id"],
+                rule_id=terms.rule_id,
+                categories=list(terms.categories),
+                currency_code=order["currency_code"],
+                gross_amount=gross,
+                base_amount=item["subtotal"],
+                rate=terms.rate,
+                fixed_fee=fee,
+                commission_amount=commission,
+                vendor_amount=gross - commission,
+            ))
+    return rows
 
 
 def _ledger(session: Session, vendor_order_id: str) -> tuple[dict[str, CommissionLine], dict[str, int]]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import ARRAY, Integer, String, bindparam, column, delete, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
 
+from api.batch_write import new_row
 from api.catalog.models import ProductVariant
 from api.errors import Conflict, NotFound
 from api.inventory.models import InventoryLevel, Reservation
@@ -44,13 +46,15 @@ def view(session: Session, variant_id: str) -> InventoryLevelOut:
     )
 
 
+def change_events(levels: Iterable[InventoryLevelOut]) -> list[dict[str, Any]]:
+    """An `inventory.updated` event with each changed stock level, as outbox rows (`api.batch_write.new_row`)."""
+    return [outbox.new_event(CommerceOutboxEvent, "inventory.updated", "inventory", level.variant_id,
+                             level.model_dump(mode="json")) for level in levels]
+
+
 def record_changes(session: Session, levels: Iterable[InventoryLevelOut]) -> None:
-    """An `inventory.updated` event with each changed stock level."""
-    for level in levels:
-        outbox.record(
-            session, CommerceOutboxEvent, "inventory.updated", "inventory", level.variant_id,
-            level.model_dump(mode="json"),
-        )
+    """`change_events`, added to the session."""
+    session.add_all(CommerceOutboxEvent(**row) for row in change_events(levels))
 
 
 def _changed(session: Session, variant_id: str) -> InventoryLevelOut:
@@ -121,13 +125,15 @@ def _reserve_statement() -> Executable:
 _RESERVE = _reserve_statement()
 
 
-def reserve(session: Session, lines: Iterable[tuple[str, str, int]]) -> list[InventoryLevelOut]:
+def reserve(
+    session: Session, lines: Iterable[tuple[str, str, int]]
+) -> tuple[list[InventoryLevelOut], list[dict[str, Any]]]:
     """Hold `quantity` of each `(variant_id, vendor_order_id, quantity)`, all or nothing (the caller's
     transaction, or savepoint, rolls back on `OutOfStock`). One round trip whatever the number of lines: the
     stock rows are locked in primary-key order (so concurrent checkouts queue on the rows they share and never
-    deadlock), then those with enough left are updated, in the same statement; the reservations are added to
-    the session. Returns the changed stock levels, in variant order: the caller records them
-    (`record_changes`) in the same transaction, after its own flush, so that they share one outbox INSERT."""
+    deadlock), then those with enough left are updated, in the same statement. Returns the changed stock levels,
+    in variant order, and the reservations as rows (`api.batch_write.new_row`), for the caller to write in its
+    order's statement: it records the levels too (`change_events`), so that they share one outbox INSERT."""
     lines = sorted(lines)
     wanted: dict[str, int] = defaultdict(int)
     for variant_id, _, quantity in lines:
@@ -143,11 +149,9 @@ def reserve(session: Session, lines: Iterable[tuple[str, str, int]]) -> list[Inv
     short = next((variant_id for variant_id in wanted if variant_id not in updated), None)
     if short is not None:  # no stock record, or not enough left
         raise OutOfStock("Not enough stock left for an item in the cart.", variant_id=short)
-    session.add_all(
-        Reservation(variant_id=variant_id, vendor_order_id=vendor_order_id, quantity=quantity)
-        for variant_id, vendor_order_id, quantity in lines
-    )
-    return [
+    reservations = [new_row(Reservation, variant_id=variant_id, vendor_order_id=vendor_order_id, quantity=quantity)
+                    for variant_id, vendor_order_id, quantity in lines]
+    levels = [
         InventoryLevelOut(
             variant_id=row.variant_id,
             sku=row.sku,
@@ -160,6 +164,7 @@ def reserve(session: Session, lines: Iterable[tuple[str, str, int]]) -> list[Inv
         )
         for row in (updated[variant_id] for variant_id in sorted(updated))
     ]
+    return levels, reservations
 
 
 def _settle(session: Session, vendor_order_id: str, *, consume: bool) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -73,10 +74,20 @@ VENDOR_ORDER_STATUS = StateMachine[VendorOrderStatus](
 )
 
 
-# Id prefixes. `orders.service.place` names the ids of a new order, its vendor orders and lines when it builds
-# them: the rows that refer to them (reservations, commission lines) are written in the same statement
-# (`api.batch_write`).
+# Id prefixes. A new order, its vendor orders and lines get their ids when `orders.service.place` builds their rows
+# (`api.batch_write.new_row`): the rows that refer to them (reservations, commission lines) are written in the same
+# statement.
 ORDER_ID, VENDOR_ORDER_ID, ORDER_LINE_ID = "order", "vo", "oli"
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """An order being placed, as the plain rows it writes (`api.batch_write.new_row`): the order, its vendor orders
+    (in vendor order) and each vendor order's lines (in id order, by vendor order id)."""
+
+    order: dict[str, Any]
+    vendor_orders: list[dict[str, Any]]
+    lines: dict[str, list[dict[str, Any]]]
 
 
 class Order(CommerceBase):

@@ -15,23 +15,21 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import money
-from api.batch_write import write_pending
+from api.batch_write import new_row, write_pending
 from api.clock import utcnow
 from api.commissions import service as commissions
-from api.commissions.models import LineType
+from api.commissions.models import CommissionLine, LineType
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
-from api.ids import new_id
 from api.inventory import service as inventory
+from api.inventory.models import Reservation
 from api.inventory.schemas import InventoryLevelOut
 from api.orders.models import (
     FULFILLMENT_STATUS,
-    ORDER_ID,
-    ORDER_LINE_ID,
     ORDER_STATUS,
     PAYMENT_STATUS,
-    VENDOR_ORDER_ID,
     VENDOR_ORDER_STATUS,
     FulfillmentStatus,
+    NewOrder,
     Order,
     OrderLineItem,
     OrderStatus,
@@ -43,7 +41,7 @@ from api.orders.schemas import OrderOut, RefundIn
 from api.outbox import service as outbox
 from api.outbox.models import CommerceOutboxEvent
 from api.payments import service as payments
-from api.payments.models import Refund
+from api.payments.models import Payment, Refund
 from connectors.payments import PaymentError, PaymentProvider
 
 
@@ -155,18 +153,21 @@ def place(
     parts: Sequence[VendorPart],
     payment_method: str | None,
     company_id: str | None = None,
-) -> Order:
+) -> OrderOut:
     """Create the order and its vendor orders, reserve their stock, then authorise the payment. Stock
     comes first so that a sold-out item never reaches the provider; anything failing after the
     authorisation, up to the outbox events, cancels it before the error propagates (and the transaction rolls
-    back). A commission line is recorded per order line (`api.commissions.service`).
+    back). A commission line is recorded per order line (`api.commissions.service`). Returns the order's view.
 
-    The order is built with its ids, so every row it brings (the order, vendor orders, lines, commission lines,
-    reservations and payment) goes in one statement (`api.batch_write`), with the order's final payment status
-    and version: its terms are looked up before the stock rows are locked, so concurrent buyers of one variant
-    wait for each other only over that statement, the events and the commit."""
-    order = Order(
-        id=new_id(ORDER_ID),
+    The order is built as plain rows with their ids (`NewOrder`), so every row it brings (the order, vendor
+    orders, lines, commission lines, reservations and payment) goes in one statement (`api.batch_write`), with
+    the session's pending changes (the cart closed), at the order's final payment status and first version; its
+    events in a second one, once the order's number is known. No ORM object is made for them: building and
+    tracking them cost a checkout more than the statement. The terms are looked up before the stock rows are
+    locked, so concurrent buyers of one variant wait for each other only over the writes and the commit."""
+    now = utcnow()  # the one instant of the sale: its commission terms are the ones in force now (`record_sale`)
+    order = new_row(
+        Order,
         cart_id=cart_id,
         customer_id=customer_id,
         company_id=company_id,
@@ -183,61 +184,80 @@ def place(
         total=sum(p.total for p in parts),
         shipping_address=shipping_address,
         version=1,
-        # The one instant of the sale: its commission terms are the ones in force now (`record_sale`).
-        created_at=utcnow(),
-        # Known to be empty: nothing is loaded for them after the flush.
-        payment=None,
-        refunds=[],
+        canceled_at=None,
+        created_at=now,
+        updated_at=now,
     )
-    for part in parts:
-        order.vendor_orders.append(
-            VendorOrder(
-                id=new_id(VENDOR_ORDER_ID),
-                vendor_id=part.vendor_id,
-                status=VendorOrderStatus.pending,
-                subtotal=part.subtotal,
-                shipping_total=part.shipping_total,
-                tax_total=part.tax_total,
-                total=part.total,
-                captured_total=0,
-                refunded_total=0,
-                commission_rate=part.commission_rate,
-                shipping_option_id=part.shipping_option_id,
-                shipping_method_name=part.shipping_method_name,
-                items=[
-                    OrderLineItem(
-                        id=new_id(ORDER_LINE_ID),
-                        variant_id=line.variant_id,
-                        product_id=line.product_id,
-                        title=line.title,
-                        variant_title=line.variant_title,
-                        sku=line.sku,
-                        quantity=line.quantity,
-                        unit_price=line.unit_price,
-                        subtotal=line.unit_price * line.quantity,
-                    )
-                    for line in part.lines
-                ],
+    new = NewOrder(order, [], {})
+    for part in sorted(parts, key=lambda p: p.vendor_id):
+        vendor_order = new_row(
+            VendorOrder,
+            order_id=order["id"],
+            vendor_id=part.vendor_id,
+            status=VendorOrderStatus.pending,
+            subtotal=part.subtotal,
+            shipping_total=part.shipping_total,
+            tax_total=part.tax_total,
+            total=part.total,
+            captured_total=0,
+            refunded_total=0,
+            commission_rate=part.commission_rate,
+            shipping_option_id=part.shipping_option_id,
+            shipping_method_name=part.shipping_method_name,
+            carrier=None,
+            tracking_number=None,
+            fulfilled_at=None,
+            canceled_at=None,
+        )
+        new.vendor_orders.append(vendor_order)
+        lines = [
+            new_row(
+                OrderLineItem,
+                vendor_order_id=vendor_order["id"],
+                variant_id=line.variant_id,
+                product_id=line.product_id,
+                title=line.title,
+                variant_title=line.variant_title,
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                subtotal=line.unit_price * line.quantity,
             )
-        )
-    session.add(order)
-    with session.no_autoflush:  # nothing is written before `emit`'s flush
-        commissions.record_sale(session, order)
-        stock = inventory.reserve(
-            session,
-            [(line.variant_id, vo.id, line.quantity)
-             for vo in order.vendor_orders for line in vo.items if line.variant_id],
-        )
-        payment = payments.authorize(session, provider, order, payment_method)
+            for line in part.lines
+        ]
+        new.lines[vendor_order["id"]] = sorted(lines, key=lambda line: line["id"])
+    commission_lines = commissions.record_sale(session, new)
+    stock, reservations = inventory.reserve(
+        session,
+        [(line["variant_id"], line["vendor_order_id"], line["quantity"])
+         for lines in new.lines.values() for line in lines if line["variant_id"]],
+    )
+    payment = payments.authorize(provider, order, payment_method)
     try:
-        write_pending(session)  # the order and everything it brought, at its first version, and the cart closed
-        _record(session, "order.placed", order, stock)
-        write_pending(session)  # the events too, before the authorisation is left standing
+        ((display_id,),) = write_pending(session, [
+            (Order, [order]),
+            (VendorOrder, new.vendor_orders),
+            (OrderLineItem, [line for lines in new.lines.values() for line in lines]),
+            (CommissionLine, commission_lines),
+            (Reservation, reservations),
+            (Payment, [payment]),
+        ], returning=("display_id",))
+        placed = OrderOut.model_validate({
+            **order,
+            "display_id": display_id,
+            "vendor_orders": [{**vo, "items": new.lines[vo["id"]]} for vo in new.vendor_orders],
+            "payment": payment,
+            "refunds": [],
+        })
+        events = [*inventory.change_events(stock),
+                  outbox.new_event(CommerceOutboxEvent, "order.placed", "order", placed.id,
+                                   placed.model_dump(mode="json"))]
+        write_pending(session, [(CommerceOutboxEvent, events)])  # before the authorisation is left standing
     except BaseException:
         with suppress(PaymentError):  # the original error is the one to report
-            provider.cancel(payment.provider_reference)
+            provider.cancel(payment["provider_reference"])
         raise
-    return order
+    return placed
 
 
 # ---- after the sale ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from api.batch_write import new_row
 from api.clock import utcnow
 from api.config import Settings
 from api.errors import BadRequest, ServiceUnavailable
@@ -35,28 +36,28 @@ def provider_error(exc: PaymentError) -> BadRequest | ServiceUnavailable:
     return BadRequest(f"The payment provider refused: {exc}")
 
 
-def authorize(session: Session, provider: PaymentProvider, order: Order, payment_method: str | None) -> Payment:
-    """Authorise the order total. The caller must cancel the authorisation if its transaction fails later."""
-    PAYMENT_STATUS.transition(order.payment_status, PaymentStatus.authorized)
+def authorize(provider: PaymentProvider, order: dict[str, Any], payment_method: str | None) -> dict[str, Any]:
+    """Authorise the total of an order being placed (its row, `api.orders.service.place`), which is marked
+    authorised; returns its payment row. The caller must cancel the authorisation if its transaction fails later."""
+    status = PAYMENT_STATUS.transition(order["payment_status"], PaymentStatus.authorized)
     try:
         reference = provider.authorize(
-            amount=order.total, currency=order.currency_code, reference=order.id, payment_method=payment_method
+            amount=order["total"], currency=order["currency_code"], reference=order["id"],
+            payment_method=payment_method,
         )
     except PaymentError as exc:
         raise provider_error(exc) from exc
-    payment = Payment(
-        order_id=order.id,
+    order["payment_status"] = status
+    return new_row(
+        Payment,
+        order_id=order["id"],
         provider=provider.name,
         provider_reference=reference,
-        currency_code=order.currency_code,
-        amount=order.total,
+        currency_code=order["currency_code"],
+        amount=order["total"],
         captured_amount=0,
         refunded_amount=0,
     )
-    session.add(payment)
-    order.payment = payment
-    order.payment_status = PaymentStatus.authorized
-    return payment
 
 
 def _payment(order: Order) -> Payment:

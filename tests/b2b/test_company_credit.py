@@ -12,7 +12,7 @@ from api.auth.models import User
 from api.carts import service as carts
 from api.companies.models import CompanyApproval
 from api.db import Database, Domain
-from api.orders.models import Order
+from api.orders.schemas import OrderOut
 from connectors.payments import ManualProvider
 from tests.b2b.conftest import Market, company, employee
 from tests.conftest import assert_problem
@@ -90,7 +90,7 @@ def test_an_approval_rechecks_credit_under_the_company_lock_against_a_concurrent
     thread.join(timeout=20)
     # After T1 committed, T2 saw 12600 of the 30000 used: 12600 more still fits, and was placed.
     [(kind, _, _)] = outcome
-    assert kind == Order.__name__
+    assert kind == OrderOut.__name__
     # A third order no longer fits (25200 used): it waits for the platform, and the approver cannot approve it.
     third_cart = market.shop.ready_cart([(variant, 1)], headers=other_headers)
     third = market.ok(client.post(f"/store/carts/{third_cart['id']}/complete", headers=other_headers), 202)

@@ -26,7 +26,7 @@ from api.customers.schemas import AddressIn
 from api.db import Database, Domain
 from api.orders import service as orders
 from api.orders.models import Order, VendorOrderStatus
-from api.orders.schemas import RefundIn
+from api.orders.schemas import OrderOut, RefundIn
 from api.regions import service as regions
 from api.regions.schemas import RegionIn
 from api.vendors import service as vendors
@@ -79,9 +79,9 @@ def _place(session: Session, world: dict[str, Any], lines: list[tuple[int, int]]
         carts.add_line(session, cart.id, LineItemIn(variant_id=world["variants"][index], quantity=quantity), actor)
     for option in carts.options_for_cart(session, cart):
         carts.add_shipping_method(session, cart.id, option.id, actor)
-    order = carts.complete(session, ManualProvider(), cart.id, actor, None)
-    assert isinstance(order, Order)
-    return order
+    placed = carts.complete(session, ManualProvider(), cart.id, actor, None)
+    assert isinstance(placed, OrderOut)
+    return orders.get_order(session, placed.id)
 
 
 def _check(session: Session, order: Order) -> None:
