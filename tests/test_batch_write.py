@@ -6,7 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
@@ -130,8 +129,9 @@ def test_plain_rows_go_in_the_same_statement_with_the_python_defaults_and_return
                                                (CommerceOutboxEvent, [event])], returning=("id", "created_at"))
         assert len(seen) == 1, seen
         # The first model's rows, with what the server made for them.
-        [(product_id, created_at)] = returned
-        assert product_id == product["id"] and created_at is not None
+        [made] = returned
+        product_id = made.id
+        assert product_id == product["id"] and made.created_at is not None
         # The session's change went in the same statement; the rows were never objects of the session.
         assert not session.dirty and not session.new
         assert session.scalar(select(Vendor.name).where(Vendor.id == vendor.id)) == "Batch renamed"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session, lazyload
 
 from api import money
@@ -28,7 +28,7 @@ from api.carts.schemas import (
     VendorTotalsOut,
 )
 from api.catalog import service as catalog
-from api.catalog.models import Product, ProductVariant
+from api.catalog.models import Product, ProductCategory, ProductVariant
 from api.clock import utcnow
 from api.companies import service as companies
 from api.companies.models import ApprovalStatus, CompanyApproval
@@ -79,12 +79,14 @@ class ChosenShipping:
 @dataclass(frozen=True)
 class CheckoutCart:
     """A locked cart with what checkout reads of it: the cart itself (checkout closes it), its region's tax rate,
-    its lines and the shipping chosen for each vendor."""
+    its lines, the shipping chosen for each vendor and the approved categories of each product (its commission
+    terms depend on them)."""
 
     cart: Cart
     tax_rate: Decimal
     lines: list[PricingLine]
     shipping: dict[str, ChosenShipping]
+    categories: dict[str, list[str]]
 
 
 # ---- access --------------------------------------------------------------------------------------------
@@ -107,18 +109,25 @@ def get_cart(session: Session, cart_id: str, actor: Actor, *, for_update: bool =
 
 
 def _checkout_cart_statement() -> Select[*tuple[Any, ...]]:
-    """The cart, locked, with its region's tax rate and a row per line: the line, its variant, product and vendor,
-    and the shipping chosen for that vendor (outer joins: a cart without lines is one row). The lines and shipping
-    come as plain columns, not objects: each object loaded would be a Python object built and tracked per checkout,
-    and checkout only reads them. Only the cart is an object (checkout closes it). Built once."""
+    """The cart, locked, with its region's tax rate and a row per line: the line, its variant, product (with its
+    approved categories) and vendor, and the shipping chosen for that vendor (outer joins: a cart without lines is
+    one row). The lines and shipping come as plain columns, not objects: each object loaded would be a Python
+    object built and tracked per checkout, and checkout only reads them. Only the cart is an object (checkout
+    closes it). Built once."""
     line, variant, product = CartLineItem, ProductVariant, Product
     method, option = CartShippingMethod, ShippingOption
+    approved_categories = func.array(
+        select(ProductCategory.category_id)
+        .where(ProductCategory.product_id == product.id, ProductCategory.approved)
+        .order_by(ProductCategory.category_id)
+        .scalar_subquery()
+    )
     return (
         select(
             Cart, Region.tax_rate,
             line.id, line.variant_id, variant.product_id, product.vendor_id, product.title, variant.title, variant.sku,
             line.quantity, line.unit_price, Vendor.name, Vendor.commission_rate, Vendor.status, product.status,
-            method.shipping_option_id, option.name, method.amount,
+            method.shipping_option_id, option.name, method.amount, approved_categories,
         )
         .join(Region, Region.id == Cart.region_id)
         .outerjoin(line, line.cart_id == Cart.id)
@@ -143,11 +152,14 @@ def _checkout_cart(session: Session, cart_id: str) -> CheckoutCart | None:
         return None
     lines: list[PricingLine] = []
     shipping: dict[str, ChosenShipping] = {}
+    categories: dict[str, list[str]] = {}
     for row in rows:
         (_, _, line_id, variant_id, product_id, vendor_id, title, variant_title, sku, quantity, unit_price,
-         vendor_name, commission_rate, vendor_status, product_status, option_id, option_name, amount) = row
+         vendor_name, commission_rate, vendor_status, product_status, option_id, option_name, amount,
+         product_categories) = row
         if line_id is None:
             continue
+        categories[product_id] = product_categories
         lines.append(PricingLine(
             id=line_id, variant_id=variant_id, product_id=product_id, vendor_id=vendor_id, title=title,
             variant_title=variant_title, sku=sku, quantity=quantity, unit_price=unit_price, vendor_name=vendor_name,
@@ -155,7 +167,7 @@ def _checkout_cart(session: Session, cart_id: str) -> CheckoutCart | None:
         ))
         if option_id is not None:
             shipping[vendor_id] = ChosenShipping(vendor_id, option_id, option_name, amount)
-    return CheckoutCart(cart=rows[0][0], tax_rate=rows[0][1], lines=lines, shipping=shipping)
+    return CheckoutCart(cart=rows[0][0], tax_rate=rows[0][1], lines=lines, shipping=shipping, categories=categories)
 
 
 def _open_cart(session: Session, cart_id: str, actor: Actor) -> Cart:
@@ -516,6 +528,7 @@ def _place(
         tax_rate=checkout.tax_rate,
         shipping_address=cart.shipping_address,
         parts=[p.part for p in parts],
+        categories=checkout.categories,
         payment_method=payment_method,
         company_id=company_id,
     )

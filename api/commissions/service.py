@@ -30,7 +30,7 @@ and commission are reversed cumulatively with `money.prorate`, so a line refunde
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -55,7 +55,6 @@ from sqlalchemy.orm import Session
 
 from api import money
 from api.batch_write import new_row
-from api.catalog.models import ProductCategory
 from api.clock import utcnow
 from api.commissions.models import CommissionLine, CommissionRule, LineType, RuleScope
 from api.commissions.schemas import RuleIn, RuleUpdate, RuleVersionIn
@@ -106,9 +105,6 @@ _RULES_IN_FORCE = (
         _in_force(bindparam("at", type_=DateTime(timezone=True))),
     )
     .order_by(CommissionRule.priority.desc(), CommissionRule.id)
-)
-_APPROVED_CATEGORIES = select(ProductCategory.product_id, ProductCategory.category_id).where(
-    ProductCategory.product_id == any_(_ids("products")), ProductCategory.approved
 )
 
 
@@ -281,17 +277,14 @@ def delete_rule(session: Session, rule_id: str) -> None:
 # ---- the ledger ----------------------------------------------------------------------------------------
 
 
-def record_sale(session: Session, new: NewOrder) -> list[dict[str, Any]]:
+def record_sale(
+    session: Session, new: NewOrder, categories: Mapping[str, Sequence[str]]
+) -> list[dict[str, Any]]:
     """A sale line per order line of an order being placed, as rows for the statement that writes the order
     (`api.batch_write`), priced with the terms in force at the order's `created_at` and the product's approved
-    categories, all recorded on the line."""
+    `categories` (by product id), all recorded on the line."""
     order = new.order
     at = order["created_at"]
-    product_ids = {line["product_id"] for lines in new.lines.values() for line in lines}
-    categories: dict[str, list[str]] = defaultdict(list)
-    for product_id, category_id in session.connection().execute(_APPROVED_CATEGORIES,
-                                                                 {"products": sorted(product_ids)}):
-        categories[product_id].append(category_id)
     # One lookup of the terms for the whole order: every rule that may apply to one of its lines.
     rules = _rules_in_force(
         session, {vo["vendor_id"] for vo in new.vendor_orders}, {c for ids in categories.values() for c in ids}, at

@@ -5,7 +5,7 @@ every change bumps `version` and writes an outbox event with the whole order."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
@@ -151,13 +151,15 @@ def place(
     tax_rate: Decimal,
     shipping_address: dict[str, Any],
     parts: Sequence[VendorPart],
+    categories: Mapping[str, Sequence[str]],
     payment_method: str | None,
     company_id: str | None = None,
 ) -> OrderOut:
     """Create the order and its vendor orders, reserve their stock, then authorise the payment. Stock
     comes first so that a sold-out item never reaches the provider; anything failing after the
     authorisation, up to the outbox events, cancels it before the error propagates (and the transaction rolls
-    back). A commission line is recorded per order line (`api.commissions.service`). Returns the order's view.
+    back). A commission line is recorded per order line (`api.commissions.service`), with the approved
+    `categories` of each product (read with the cart). Returns the order's view.
 
     The order is built as plain rows with their ids (`NewOrder`), so every row it brings (the order, vendor
     orders, lines, commission lines, reservations and payment) goes in one statement (`api.batch_write`), with
@@ -226,7 +228,7 @@ def place(
             for line in part.lines
         ]
         new.lines[vendor_order["id"]] = sorted(lines, key=lambda line: line["id"])
-    commission_lines = commissions.record_sale(session, new)
+    commission_lines = commissions.record_sale(session, new, categories)
     stock, reservations = inventory.reserve(
         session,
         [(line["variant_id"], line["vendor_order_id"], line["quantity"])
