@@ -206,6 +206,8 @@ def place(
             commission_rate=part.commission_rate,
             shipping_option_id=part.shipping_option_id,
             shipping_method_name=part.shipping_method_name,
+            # Empty until fulfilment or cancellation, given here because the order's view (`OrderOut`) is
+            # validated from these rows.
             carrier=None,
             tracking_number=None,
             fulfilled_at=None,
