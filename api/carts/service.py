@@ -32,6 +32,7 @@ from api.catalog.models import Product, ProductCategory, ProductVariant
 from api.clock import utcnow
 from api.companies import service as companies
 from api.companies.models import ApprovalStatus, CompanyApproval
+from api.db import use_generic_plans
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.inventory.service import OutOfStock
 from api.orders import service as orders
@@ -540,6 +541,7 @@ def complete(
     """Place the order: stock reserved, payment authorised, cart closed, in the caller's transaction.
     Completing a completed cart returns its order again. An order on a company's account that needs an
     approver returns the (pending) approval request instead, and the cart stays open."""
+    use_generic_plans(session)  # every statement of a checkout finds its rows by key
     checkout = _checkout_cart(session, cart_id)
     cart = _visible(checkout.cart if checkout else None, actor)
     assert checkout is not None
@@ -568,6 +570,7 @@ def complete_approved(
 ) -> CompanyApproval:
     """An approver (or, over the credit limit, the platform) approves a company order: it is placed through the
     same checkout as any other, the credit re-checked under the company row lock (`companies.decide`)."""
+    use_generic_plans(session)
     approval = companies.decide(session, actor, approval_id, ApprovalStatus.approved, note, platform=platform)
     checkout = _checkout_cart(session, approval.cart_id)
     if checkout is None or checkout.cart.status != CartStatus.open:

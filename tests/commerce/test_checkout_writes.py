@@ -16,7 +16,7 @@ from api.db import Domain
 from api.orders.models import Order
 from tests.commerce.conftest import Shop
 from tests.commerce.test_statement_counts import CHECKOUT_ONE_LINE, counted
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, commerce_statements
 
 LONG_AGO = "2020-01-01T00:00:00Z"
 
@@ -158,3 +158,13 @@ def test_a_checkout_commits_in_its_routes_thread_and_its_session_end_takes_no_ho
     assert_problem(shop.client.post(f"/store/carts/{empty['id']}/complete", headers=shop.store), 422,
                    "validation-failed")
     assert hops == ["end"]
+
+
+def test_a_checkout_plans_its_statements_once_per_connection(shop: Shop) -> None:
+    vendor = shop.vendor()
+    shop.shipping_option(vendor["id"])
+    variant = shop.product(vendor["id"])["variants"][0]
+    cart = shop.ready_cart([(variant["id"], 1)])
+    with commerce_statements(shop.database, "plan_cache_mode") as seen:
+        shop.ok(shop.client.post(f"/store/carts/{cart['id']}/complete", headers=shop.store))
+    assert len(seen) == 1 and "force_generic_plan" in seen[0], seen
