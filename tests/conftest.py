@@ -158,7 +158,11 @@ def owner_database(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]
 def clean_tables(request: pytest.FixtureRequest) -> None:
     if not {"database", "owner_database", "client"} & set(request.fixturenames):
         return
-    database: Database = request.getfixturevalue("owner_database")
+    empty_every_table(request.getfixturevalue("owner_database"))
+
+
+def empty_every_table(database: Database) -> None:
+    """Every table of both stores emptied and dbt's schemas dropped (as the owner)."""
     for domain in Domain:
         with database.engine(domain).begin() as conn:
             tables: list[str] = list(conn.execute(

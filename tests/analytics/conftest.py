@@ -35,6 +35,7 @@ from assets.analytics.definitions import orders_expectations
 from assets.commissions.definitions import commission_run, daily
 from assets.dbt import DBT_ASSETS
 from orchestration.resources import StoresResource, build_dbt_resource
+from tests.conftest import empty_every_table
 
 RULE_START = datetime(2020, 1, 1, tzinfo=UTC)
 ORDERS_PER_DAY = 12
@@ -107,7 +108,9 @@ def _orders_on(database: Database, rng: random.Random, day: date, count: int) ->
 
 
 @pytest.fixture(scope="session")
-def world(urls: DatabaseUrls, database: Database) -> Iterator[World]:
+def world(urls: DatabaseUrls, database: Database, owner_database: Database) -> Iterator[World]:
+    # From empty tables: the test before the first analytics one leaves its rows (each test empties them on entry).
+    empty_every_table(owner_database)
     rng = random.Random(20261125)
     with database.transaction(Domain.commerce) as session:
         commerce_seed._catalog(session, rng)
