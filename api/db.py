@@ -110,8 +110,9 @@ _SET_SCOPE = (
 )
 
 
-# The same, for a transaction whose statements all look rows up by key (`use_generic_plans`).
-_SET_SCOPE_GENERIC_PLANS = _SET_SCOPE + ", set_config('plan_cache_mode', 'force_generic_plan', true)"
+# For a transaction whose statements all look rows up by key (`use_generic_plans`): alone, or with the scope.
+_GENERIC_PLANS_SETTING = "set_config('plan_cache_mode', 'force_generic_plan', true)"
+_SET_SCOPE_GENERIC_PLANS = f"{_SET_SCOPE}, {_GENERIC_PLANS_SETTING}"
 
 
 def _scope_values(scope: TenantScope) -> dict[str, str]:
@@ -142,7 +143,7 @@ def use_generic_plans(session: Session) -> None:
         return
     session.info[_GENERIC_PLANS] = True
     if _CONNECTION in session.info:
-        session.connection().exec_driver_sql("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
+        session.connection().exec_driver_sql(f"SELECT {_GENERIC_PLANS_SETTING}")
 
 
 def tenant_scope_of(session: Session) -> TenantScope:

@@ -154,6 +154,14 @@ def owner_database(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]
     database.dispose()
 
 
+@pytest.fixture
+def one_connection(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]:
+    """The app's database with a pool of one connection: every transaction uses the same one."""
+    database = Database(app_urls(urls, settings), settings.model_copy(update={"db_pool_size": 1}))
+    yield database
+    database.dispose()
+
+
 @pytest.fixture(autouse=True)
 def clean_tables(request: pytest.FixtureRequest) -> None:
     if not {"database", "owner_database", "client"} & set(request.fixturenames):

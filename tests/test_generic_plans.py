@@ -5,23 +5,11 @@ scope) or after; the transactions that did not ask keep the server's own choice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.config import Settings
-from api.db import Database, DatabaseUrls, Domain, TenantScope, app_urls, set_tenant_scope, use_generic_plans
+from api.db import Database, Domain, TenantScope, set_tenant_scope, use_generic_plans
 from tests.conftest import commerce_statements
-
-
-@pytest.fixture
-def one_connection(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]:
-    """The app's database with a pool of one connection: every transaction uses the same one."""
-    database = Database(app_urls(urls, settings), settings.model_copy(update={"db_pool_size": 1}))
-    yield database
-    database.dispose()
 
 
 def _settings(session: Session) -> tuple[str, str]:

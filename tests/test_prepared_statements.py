@@ -5,28 +5,18 @@ had. One that wrote still rolls back, and its rows are gone."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from api.config import Settings
-from api.db import Database, DatabaseUrls, Domain, app_urls
+from api.db import Database, Domain
 from api.vendors.models import Vendor
 
 
 class Failed(Exception):
     pass
-
-
-@pytest.fixture
-def one_connection(urls: DatabaseUrls, settings: Settings) -> Iterator[Database]:
-    """The app's database with a pool of one connection: every transaction uses the same one."""
-    database = Database(app_urls(urls, settings), settings.model_copy(update={"db_pool_size": 1}))
-    yield database
-    database.dispose()
 
 
 def _prepared(session: Session) -> int:
