@@ -180,7 +180,9 @@ def _python_defaults(model: Model) -> tuple[tuple[str, Any], ...]:
     return tuple(defaults)
 
 
-def write_pending(session: Session, rows: NewRows = (), returning: Sequence[str] = ()) -> list[Row[Any]]:
+def write_pending(
+    session: Session, rows: NewRows = (), returning: Sequence[str] = (), changes: NewRows = ()
+) -> list[Row[Any]]:
     """Write the session's new and changed objects in one statement, as `session.flush()` would, and leave them
     as a flush does: new objects persistent, changes committed. The first new object's table is the statement's
     own INSERT: the values the server made for its rows (identity, server defaults) come back with it; other
@@ -190,23 +192,29 @@ def write_pending(session: Session, rows: NewRows = (), returning: Sequence[str]
 
     `rows` are new rows given as plain values (`new_row`), per model, inserted in the same statement and never in
     the session: what a write of many objects costs the ORM (building, tracking, sorting them) is left out. With
-    `rows`, the statement is the first model's INSERT, and returns its `returning` columns, a row per row given."""
+    `rows`, the statement is the first model's INSERT, and returns its `returning` columns, a row per row given.
+    `changes` are existing rows given as plain values too: each its primary key and the columns to set (their
+    `onupdate` columns are set as well), updated in the same statement; a row read without an ORM object (the cart
+    a checkout closes) is changed this way."""
     try:
-        return _write_in_one_statement(session, rows, returning)
+        return _write_in_one_statement(session, rows, returning, changes)
     except _NeedsFlush as reason:
         log.debug("write_pending falls back to a flush", extra={"reason": str(reason)})
         session.flush()
-        return _write_in_one_statement(session, rows, returning)
+        return _write_in_one_statement(session, rows, returning, changes)
 
 
-def _write_in_one_statement(session: Session, rows: NewRows, returning: Sequence[str]) -> list[Row[Any]]:
+def _write_in_one_statement(
+    session: Session, rows: NewRows, returning: Sequence[str], changes: NewRows
+) -> list[Row[Any]]:
     if session.deleted:
         raise _NeedsFlush("a delete")
     objects = list(session.new)  # held here: once expunged, nothing else may hold them
     pending = [inspect(obj) for obj in objects]
     changed = [(state, values) for state in map(inspect, list(session.dirty)) if (values := _changes(state))]
     given = [(_table(model), model_rows) for model, model_rows in rows if model_rows]
-    if not pending and not changed and not given:
+    updates = [(_table(model), model_rows) for model, model_rows in changes if model_rows]
+    if not pending and not changed and not given and not updates:
         return []
     pending_set = set(pending)
     for state in pending:
@@ -225,6 +233,9 @@ def _write_in_one_statement(session: Session, rows: NewRows, returning: Sequence
         server_columns.setdefault(shape, [column for key, column in _columns(state) if key not in state.dict])
     for state, values in changed:
         groups.setdefault(("update", cast(Table, state.mapper.local_table), tuple(values)), []).append((state, values))
+    for table, table_rows in updates:
+        for row in table_rows:
+            groups.setdefault(("update", table, tuple(row)), []).append((None, row))
     shapes = tuple(groups)
     kind, table, names = shapes[0]
     primary_key = list(table.primary_key.columns)

@@ -143,6 +143,28 @@ def test_plain_rows_go_in_the_same_statement_with_the_python_defaults_and_return
         session.rollback()
 
 
+def test_plain_changes_go_in_the_same_statement_with_their_onupdate_columns(owner_database: Database) -> None:
+    with owner_database.transaction(Domain.commerce) as session:
+        vendor, other = _vendor(session), Vendor(name="Other", slug="other", email="o@example.com",
+                                                 commission_rate=Decimal("0.1"), default_currency="EUR")
+        session.add(other)
+        session.flush()
+        before = session.scalar(select(Vendor.updated_at).where(Vendor.id == vendor.id))
+        session.expunge_all()  # the rows are changed by key, not through objects of the session
+        product = new_row(Product, vendor_id=vendor.id, title="Rows", handle="rows")
+        with commerce_statements(owner_database) as seen:
+            [(product_id,)] = write_pending(session, [(Product, [product])], returning=("id",),
+                                            changes=[(Vendor, [{"id": vendor.id, "name": "Renamed by key"}])])
+        assert len(seen) == 1, seen
+        assert product_id == product["id"]
+        stored = dict(session.execute(select(Vendor.slug, Vendor.name)).tuples().all())
+        assert stored == {"batch": "Renamed by key", "other": "Other"}  # only the row of that key changed
+        assert "updated_at = now()" in seen[0]  # the column's `onupdate`, set by the same statement
+        after = session.scalar(select(Vendor.updated_at).where(Vendor.id == vendor.id))
+        assert before is not None and after is not None and after >= before
+        session.rollback()
+
+
 def test_plain_rows_after_what_only_a_flush_writes_still_go(owner_database: Database) -> None:
     with owner_database.transaction(Domain.commerce) as session:
         vendor = _vendor(session)

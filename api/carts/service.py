@@ -5,12 +5,12 @@ vendors by largest remainder, so the vendor totals always sum to the cart total.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, bindparam, func, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from api import money
 from api.auth.actor import Actor
@@ -78,22 +78,38 @@ class ChosenShipping:
 
 
 @dataclass(frozen=True)
-class CheckoutCart:
-    """A locked cart with what checkout reads of it: the cart itself (checkout closes it), its region's tax rate,
-    its lines, the shipping chosen for each vendor and the approved categories of each product (its commission
-    terms depend on them)."""
+class CartRow:
+    """The columns of a cart checkout reads, as plain values (checkout closes the cart by its id)."""
 
-    cart: Cart
+    id: str
+    region_id: str
+    currency_code: str
+    customer_id: str | None
+    email: str | None
+    shipping_address: dict[str, Any] | None
+    status: str
+
+
+@dataclass(frozen=True)
+class CheckoutCart:
+    """A locked cart with what checkout reads of it: the cart itself, its region's tax rate, its lines, the
+    shipping chosen for each vendor and the approved categories of each product (its commission terms depend on
+    them)."""
+
+    cart: CartRow
     tax_rate: Decimal
     lines: list[PricingLine]
     shipping: dict[str, ChosenShipping]
     categories: dict[str, list[str]]
 
 
+_AnyCart = TypeVar("_AnyCart", Cart, CartRow)
+
+
 # ---- access --------------------------------------------------------------------------------------------
 
 
-def _visible(cart: Cart | None, actor: Actor) -> Cart:
+def _visible(cart: _AnyCart | None, actor: Actor) -> _AnyCart:
     """The cart id is the capability; a customer's cart is nobody else's (404 for them)."""
     if cart is None or (cart.customer_id is not None and cart.customer_id != actor.id):
         raise NotFound("No such cart.")
@@ -112,9 +128,9 @@ def get_cart(session: Session, cart_id: str, actor: Actor, *, for_update: bool =
 def _checkout_cart_statement() -> Select[*tuple[Any, ...]]:
     """The cart, locked, with its region's tax rate and a row per line: the line, its variant, product (with its
     approved categories) and vendor, and the shipping chosen for that vendor (outer joins: a cart without lines is
-    one row). The lines and shipping come as plain columns, not objects: each object loaded would be a Python
-    object built and tracked per checkout, and checkout only reads them. Only the cart is an object (checkout
-    closes it). Built once."""
+    one row). Plain columns, run on the session's connection, not objects: each object loaded would be a Python
+    object built and tracked per checkout (the cart included: checkout closes it with a plain update), and
+    checkout only reads them. Built once."""
     line, variant, product = CartLineItem, ProductVariant, Product
     method, option = CartShippingMethod, ShippingOption
     approved_categories = func.array(
@@ -125,7 +141,8 @@ def _checkout_cart_statement() -> Select[*tuple[Any, ...]]:
     )
     return (
         select(
-            Cart, Region.tax_rate,
+            Cart.id, Cart.region_id, Cart.currency_code, Cart.customer_id, Cart.email, Cart.shipping_address,
+            Cart.status, Region.tax_rate,
             line.id, line.variant_id, variant.product_id, product.vendor_id, product.title, variant.title, variant.sku,
             line.quantity, line.unit_price, Vendor.name, Vendor.commission_rate, Vendor.status, product.status,
             method.shipping_option_id, option.name, method.amount, approved_categories,
@@ -140,24 +157,27 @@ def _checkout_cart_statement() -> Select[*tuple[Any, ...]]:
         .where(Cart.id == bindparam("cart_id"))
         .order_by(line.created_at, line.id)
         .with_for_update(of=Cart)
-        .options(lazyload("*"))
     )
 
 
 _CHECKOUT_CART = _checkout_cart_statement()
+_CART_ROW_FIELDS = fields(CartRow)
 
 
 def _checkout_cart(session: Session, cart_id: str) -> CheckoutCart | None:
-    rows: list[tuple[Any, ...]] = [tuple(row) for row in session.execute(_CHECKOUT_CART, {"cart_id": cart_id})]
+    rows: list[tuple[Any, ...]] = [
+        tuple(row) for row in session.connection().execute(_CHECKOUT_CART, {"cart_id": cart_id})
+    ]
     if not rows:
         return None
     lines: list[PricingLine] = []
     shipping: dict[str, ChosenShipping] = {}
     categories: dict[str, list[str]] = {}
+    cart_columns = len(_CART_ROW_FIELDS)
     for row in rows:
-        (_, _, line_id, variant_id, product_id, vendor_id, title, variant_title, sku, quantity, unit_price,
+        (line_id, variant_id, product_id, vendor_id, title, variant_title, sku, quantity, unit_price,
          vendor_name, commission_rate, vendor_status, product_status, option_id, option_name, amount,
-         product_categories) = row
+         product_categories) = row[cart_columns + 1:]
         if line_id is None:
             continue
         categories[product_id] = product_categories
@@ -168,7 +188,11 @@ def _checkout_cart(session: Session, cart_id: str) -> CheckoutCart | None:
         ))
         if option_id is not None:
             shipping[vendor_id] = ChosenShipping(vendor_id, option_id, option_name, amount)
-    return CheckoutCart(cart=rows[0][0], tax_rate=rows[0][1], lines=lines, shipping=shipping, categories=categories)
+    first = rows[0]
+    return CheckoutCart(
+        cart=CartRow(*first[:cart_columns]), tax_rate=first[cart_columns], lines=lines, shipping=shipping,
+        categories=categories,
+    )
 
 
 def _open_cart(session: Session, cart_id: str, actor: Actor) -> Cart:
@@ -516,11 +540,11 @@ def _place(
 ) -> OrderOut:
     cart = checkout.cart
     assert cart.email is not None and cart.shipping_address is not None
-    cart.status = CartStatus.completed
-    cart.completed_at = utcnow()
+    closed = {"id": cart.id, "status": CartStatus.completed, "completed_at": utcnow()}
     return orders.place(
         session,
         provider,
+        changes=[(Cart, [closed])],
         cart_id=cart.id,
         customer_id=cart.customer_id,
         email=cart.email,

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import money
-from api.batch_write import new_row, write_pending
+from api.batch_write import NewRows, new_row, write_pending
 from api.clock import utcnow
 from api.commissions import service as commissions
 from api.commissions.models import CommissionLine, LineType
@@ -154,6 +154,7 @@ def place(
     categories: Mapping[str, Sequence[str]],
     payment_method: str | None,
     company_id: str | None = None,
+    changes: NewRows = (),
 ) -> OrderOut:
     """Create the order and its vendor orders, reserve their stock, then authorise the payment. Stock
     comes first so that a sold-out item never reaches the provider; anything failing after the
@@ -163,10 +164,11 @@ def place(
 
     The order is built as plain rows with their ids (`NewOrder`), so every row it brings (the order, vendor
     orders, lines, commission lines, reservations and payment) goes in one statement (`api.batch_write`), with
-    the session's pending changes (the cart closed), at the order's final payment status and first version; its
-    events in a second one, once the order's number is known. No ORM object is made for them: building and
-    tracking them cost a checkout more than the statement. The terms are looked up before the stock rows are
-    locked, so concurrent buyers of one variant wait for each other only over the writes and the commit."""
+    the session's pending changes and the rows of `changes` (the cart it closes), at the order's final payment
+    status and first version; its events in a second one, once the order's number is known. No ORM object is
+    made for them: building and tracking them cost a checkout more than the statement. The terms are looked up
+    before the stock rows are locked, so concurrent buyers of one variant wait for each other only over the writes
+    and the commit."""
     now = utcnow()  # the one instant of the sale: its commission terms are the ones in force now (`record_sale`)
     order = new_row(
         Order,
@@ -245,7 +247,7 @@ def place(
             (CommissionLine, commission_lines),
             (Reservation, reservations),
             (Payment, [payment]),
-        ], returning=("display_id",))
+        ], returning=("display_id",), changes=changes)
         placed = OrderOut.model_validate({
             **order,
             "display_id": display_id,
