@@ -165,6 +165,7 @@ _CART_ROW_FIELDS = fields(CartRow)
 
 
 def _checkout_cart(session: Session, cart_id: str) -> CheckoutCart | None:
+    session.flush()  # what the request changed first (the address, the shipping): a Core read does not autoflush
     rows: list[tuple[Any, ...]] = [
         tuple(row) for row in session.connection().execute(_CHECKOUT_CART, {"cart_id": cart_id})
     ]
