@@ -141,8 +141,7 @@ def _checkout_cart_statement() -> Select[*tuple[Any, ...]]:
     )
     return (
         select(
-            Cart.id, Cart.region_id, Cart.currency_code, Cart.customer_id, Cart.email, Cart.shipping_address,
-            Cart.status, Region.tax_rate,
+            *(getattr(Cart, field.name) for field in fields(CartRow)), Region.tax_rate,
             line.id, line.variant_id, variant.product_id, product.vendor_id, product.title, variant.title, variant.sku,
             line.quantity, line.unit_price, Vendor.name, Vendor.commission_rate, Vendor.status, product.status,
             method.shipping_option_id, option.name, method.amount, approved_categories,
@@ -161,7 +160,7 @@ def _checkout_cart_statement() -> Select[*tuple[Any, ...]]:
 
 
 _CHECKOUT_CART = _checkout_cart_statement()
-_CART_ROW_FIELDS = fields(CartRow)
+_CART_COLUMNS = len(fields(CartRow))  # the statement's first columns, the cart's (`CartRow`, in its order)
 
 
 def _checkout_cart(session: Session, cart_id: str) -> CheckoutCart | None:
@@ -174,11 +173,10 @@ def _checkout_cart(session: Session, cart_id: str) -> CheckoutCart | None:
     lines: list[PricingLine] = []
     shipping: dict[str, ChosenShipping] = {}
     categories: dict[str, list[str]] = {}
-    cart_columns = len(_CART_ROW_FIELDS)
     for row in rows:
         (line_id, variant_id, product_id, vendor_id, title, variant_title, sku, quantity, unit_price,
          vendor_name, commission_rate, vendor_status, product_status, option_id, option_name, amount,
-         product_categories) = row[cart_columns + 1:]
+         product_categories) = row[_CART_COLUMNS + 1:]
         if line_id is None:
             continue
         categories[product_id] = product_categories
@@ -191,7 +189,7 @@ def _checkout_cart(session: Session, cart_id: str) -> CheckoutCart | None:
             shipping[vendor_id] = ChosenShipping(vendor_id, option_id, option_name, amount)
     first = rows[0]
     return CheckoutCart(
-        cart=CartRow(*first[:cart_columns]), tax_rate=first[cart_columns], lines=lines, shipping=shipping,
+        cart=CartRow(*first[:_CART_COLUMNS]), tax_rate=first[_CART_COLUMNS], lines=lines, shipping=shipping,
         categories=categories,
     )
 
