@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -234,15 +235,22 @@ def _note_write(conn: Connection, cursor: object, statement: str, *args: object)
         conn.info[_WROTE] = True
 
 
+_READ_AND_COMMIT = "SELECT current_setting('app.changed_stores', true); COMMIT"
+
+
 def _read_changed_stores(conn: Connection) -> None:
-    """Just before the commit of a transaction that wrote: the stores whose readers it changes, as the
-    store-change triggers noted them (api/cache_events.py)."""
-    if conn.info.pop(_WROTE, False):
-        row = conn.connection.driver_connection.execute(  # type: ignore[union-attr]
-            "SELECT current_setting('app.changed_stores', true)"
-        ).fetchone()
-        if row and row[0]:
-            conn.info[_CHANGED_STORES] = row[0]
+    """At the commit of a transaction that wrote: the stores whose readers it changes, as the store-change
+    triggers noted them (api/cache_events.py), read in the commit's own round trip (one simple query: the read,
+    then `COMMIT`). The transaction is then over, and the driver's commit that follows has nothing left to send.
+    A failed `COMMIT` raises here, as SQLAlchemy's error for it (a lost connection is its `OperationalError`)."""
+    if not conn.info.pop(_WROTE, False):
+        return
+    try:
+        row = conn.connection.driver_connection.execute(_READ_AND_COMMIT).fetchone()  # type: ignore[union-attr]
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(_READ_AND_COMMIT, None, exc, psycopg.Error) from exc
+    if row and row[0]:
+        conn.info[_CHANGED_STORES] = row[0]
 
 
 def end_unwritten_with_commit(session: Session) -> None:

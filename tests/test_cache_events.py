@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import psycopg
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from api.cache_events import CHANNEL, ListenerLost, Listening, StoreVersions, notifications, start_listeners
 from api.db import Database, DatabaseUrls, Domain, Store, libpq_url
@@ -131,3 +133,26 @@ def test_a_listener_woken_by_a_reader_reconnects(urls: DatabaseUrls) -> None:
     finally:
         for listener in listeners:
             listener.stop()
+
+
+def test_a_writing_transaction_reads_its_stores_with_its_commit_and_a_failed_commit_keeps_nothing(
+    owner_database: Database,
+) -> None:
+    """The stores a transaction changed are read in its COMMIT's round trip (`api.db._read_changed_stores`); a
+    COMMIT that fails there raises SQLAlchemy's error for it, and nothing of the transaction stays."""
+    heard: list[list[Store]] = []
+    owner_database.change_subscribers.append(heard.append)
+    try:
+        with owner_database.transaction(Domain.commerce) as session:
+            session.execute(text("CREATE TEMP TABLE written (x int)"))
+            session.execute(text("SELECT set_config('app.changed_stores', 'commerce', true)"))  # as a trigger does
+        assert heard == [[Domain.commerce]]
+        with (pytest.raises(IntegrityError, match="duplicate key"),
+              owner_database.transaction(Domain.commerce) as session):
+            session.execute(text("CREATE TABLE commit_lost (x int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED)"))
+            session.execute(text("INSERT INTO commit_lost VALUES (1), (1)"))  # checked at COMMIT only
+        assert heard == [[Domain.commerce]]
+        with owner_database.transaction(Domain.commerce) as session:
+            assert session.scalar(text("SELECT to_regclass('commit_lost')")) is None
+    finally:
+        owner_database.change_subscribers.remove(heard.append)
