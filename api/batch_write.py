@@ -21,12 +21,14 @@ from functools import lru_cache
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Column, Row, Table, inspect
+from sqlalchemy import Column, Table, inspect
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.interfaces import MANYTOONE, ONETOMANY
 from sqlalchemy.orm.state import InstanceState
+
+from api.db import plain_rows
 
 log = logging.getLogger(__name__)
 _DIALECT = psycopg_dialect()
@@ -182,7 +184,7 @@ def _python_defaults(model: Model) -> tuple[tuple[str, Any], ...]:
 
 def write_pending(
     session: Session, rows: NewRows = (), returning: Sequence[str] = (), changes: NewRows = ()
-) -> list[Row[Any]]:
+) -> list[Any]:
     """Write the session's new and changed objects in one statement, as `session.flush()` would, and leave them
     as a flush does: new objects persistent, changes committed. The first new object's table is the statement's
     own INSERT: the values the server made for its rows (identity, server defaults) come back with it; other
@@ -206,7 +208,7 @@ def write_pending(
 
 def _write_in_one_statement(
     session: Session, rows: NewRows, returning: Sequence[str], changes: NewRows
-) -> list[Row[Any]]:
+) -> list[Any]:
     if session.deleted:
         raise _NeedsFlush("a delete")
     objects = list(session.new)  # held here: once expunged, nothing else may hold them
@@ -246,7 +248,7 @@ def _write_in_one_statement(
     sql = _statement(shapes, tuple(returning) if given else tuple(c.name for c in (*primary_key, *returned)))
     parameters = {f"rows_{n}": orjson.dumps([values for _, values in groups[shape]], default=_json_value).decode()
                   for n, shape in enumerate(shapes)}
-    result = session.connection().exec_driver_sql(sql, parameters)
+    result = plain_rows(session, sql, parameters)
     answer = list(result) if given and returning else []
     made = {tuple(row[: len(primary_key)]): row[len(primary_key):] for row in result} if returned else {}
 

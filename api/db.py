@@ -8,15 +8,18 @@ a database of its own. With no URL at all, a private PostgreSQL (pgserver) runs 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
-from psycopg.pq import TransactionStatus
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event, make_url, text
+from psycopg.pq import ExecStatus, TransactionStatus
+from psycopg.rows import RowFactory, namedtuple_row, tuple_row
+from sqlalchemy import ClauseElement, Connection, Engine, MetaData, create_engine, event, make_url, text
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -131,7 +134,7 @@ _GENERIC_PLANS = "generic_plans"
 def _apply_tenant_scope(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
     session.info[_CONNECTION] = connection
     statement = _SET_SCOPE_GENERIC_PLANS if session.info.get(_GENERIC_PLANS) else _SET_SCOPE
-    connection.exec_driver_sql(statement, _scope_values(tenant_scope_of(session)))
+    _run_plain(connection, statement, _scope_values(tenant_scope_of(session)), tuple_row)
 
 
 def use_generic_plans(session: Session) -> None:
@@ -173,6 +176,57 @@ def lock_key(session: Session, kind: str, key: str) -> None:
     ends. For a row read with `SELECT ... FOR UPDATE` and created when missing: while it does not exist that locks
     nothing, and two writers of the same new row would both insert it (the second failing on its unique key)."""
     session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"{kind}:{key}"})
+
+
+class PlainStatement:
+    """A Core statement compiled once to psycopg's SQL, for the few statements of a hot path (checkout) that run
+    on a session's connection without SQLAlchemy's execution and result machinery (`plain_rows`): for a statement
+    of many columns, building the driver's column descriptions and SQLAlchemy's result metadata at each run cost
+    as much as the round trip. Values come back as psycopg loads them (an enum column as its string)."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+
+    @cached_property
+    def compiled(self) -> tuple[str, dict[str, Any]]:
+        """The SQL and the statement's own values, compiled at the first run (once every model is mapped)."""
+        compiled = self.statement.compile(dialect=_PSYCOPG)
+        if "POSTCOMPILE" in compiled.string or getattr(compiled, "escaped_bind_names", None):
+            raise ValueError("a plain statement takes its values as plain parameters (arrays, not expanding IN)")
+        return compiled.string, {name: value for name, value in compiled.params.items() if value is not None}
+
+
+_PSYCOPG = postgresql_psycopg.dialect()
+
+
+def plain_rows(session: Session, statement: PlainStatement | str, parameters: Mapping[str, Any]) -> list[Any]:
+    """Run `statement` on the session's connection (its transaction, its tenant scope) and return its rows as named
+    tuples. The engine's `before_cursor_execute` listeners see it as any statement (the notes of what a
+    transaction wrote, statement counts); a driver error is raised as SQLAlchemy's error for it, and a lost
+    connection is invalidated, as SQLAlchemy does."""
+    if isinstance(statement, str):
+        return _run_plain(session.connection(), statement, parameters)
+    sql, own = statement.compiled
+    return _run_plain(session.connection(), sql, {**own, **parameters})
+
+
+def _run_plain(
+    connection: Connection, sql: str, values: Mapping[str, Any], rows: RowFactory[Any] = namedtuple_row
+) -> list[Any]:
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    cursor = driver.cursor(row_factory=rows)
+    if connection.dispatch.before_cursor_execute:
+        connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
+    try:
+        cursor.execute(sql, values)
+        return cursor.fetchall() if cursor.pgresult and cursor.pgresult.status == ExecStatus.TUPLES_OK else []
+    except psycopg.Error as exc:
+        lost = connection.dialect.is_disconnect(cast(Any, exc), connection.connection, None)
+        error = DBAPIError.instance(sql, values, exc, psycopg.Error, connection_invalidated=lost)
+        if lost:
+            connection.invalidate(exc)
+        raise error from exc
 
 
 def needs_database_work(session: Session) -> bool:

@@ -32,7 +32,7 @@ from api.catalog.models import Product, ProductCategory, ProductVariant
 from api.clock import utcnow
 from api.companies import service as companies
 from api.companies.models import ApprovalStatus, CompanyApproval
-from api.db import use_generic_plans
+from api.db import PlainStatement, plain_rows, use_generic_plans
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.inventory.service import OutOfStock
 from api.orders import service as orders
@@ -159,15 +159,13 @@ def _checkout_cart_statement() -> Select[*tuple[Any, ...]]:
     )
 
 
-_CHECKOUT_CART = _checkout_cart_statement()
+_CHECKOUT_CART = PlainStatement(_checkout_cart_statement())
 _CART_COLUMNS = len(fields(CartRow))  # the statement's first columns, the cart's (`CartRow`, in its order)
 
 
 def _checkout_cart(session: Session, cart_id: str) -> CheckoutCart | None:
     session.flush()  # what the request changed first (the address, the shipping): a Core read does not autoflush
-    rows: list[tuple[Any, ...]] = [
-        tuple(row) for row in session.connection().execute(_CHECKOUT_CART, {"cart_id": cart_id})
-    ]
+    rows = plain_rows(session, _CHECKOUT_CART, {"cart_id": cart_id})
     if not rows:
         return None
     lines: list[PricingLine] = []

@@ -41,7 +41,6 @@ from sqlalchemy import (
     BindParameter,
     ColumnElement,
     DateTime,
-    Row,
     String,
     and_,
     any_,
@@ -58,6 +57,7 @@ from api.batch_write import new_row
 from api.clock import utcnow
 from api.commissions.models import CommissionLine, CommissionRule, LineType, RuleScope
 from api.commissions.schemas import RuleIn, RuleUpdate, RuleVersionIn
+from api.db import PlainStatement, plain_rows
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.orders.models import NewOrder, Order, VendorOrder
 from api.payments.models import Refund
@@ -92,7 +92,7 @@ def _ids(name: str) -> BindParameter[Any]:
 # Every rule version in force at :at that may price a line of one of :vendors in some of :categories: the
 # categories' rules, the vendors' rules and the platform default, highest `priority` first, then by rule id (the
 # order `_pick_terms` relies on). Built once: a checkout runs it with its own parameters.
-_RULES_IN_FORCE = (
+_RULES_IN_FORCE = PlainStatement(
     select(CommissionRule.id, CommissionRule.scope, CommissionRule.vendor_id, CommissionRule.category_id,
            CommissionRule.rate, CommissionRule.fixed_fees)
     .where(
@@ -110,20 +110,20 @@ _RULES_IN_FORCE = (
 
 def _rules_in_force(
     session: Session, vendor_ids: Iterable[str], category_ids: Iterable[str], at: datetime
-) -> list[Row[Any]]:
+) -> list[Any]:
     """`_RULES_IN_FORCE`, in one query: the rules' terms as rows (a checkout reads them once, and loading them as
     ORM objects cost more than the query), on the session's connection."""
     parameters = {"vendors": sorted(set(vendor_ids)), "categories": sorted(set(category_ids)), "at": at}
-    return list(session.connection().execute(_RULES_IN_FORCE, parameters))
+    return plain_rows(session, _RULES_IN_FORCE, parameters)
 
 
 def _pick_terms(
-    rules: Iterable[Row[Any]], vendor_id: str, vendor_rate: Decimal, category_ids: Iterable[str]
+    rules: Iterable[Any], vendor_id: str, vendor_rate: Decimal, category_ids: Iterable[str]
 ) -> Terms:
     """The commission terms for a line of a vendor's product in the (approved) `category_ids`, among `rules`
     (`_rules_in_force` at the sale), with `vendor_rate` as the last fallback (see the module)."""
     categories = tuple(sorted(set(category_ids)))
-    by_scope: dict[str, Row[Any]] = {}
+    by_scope: dict[str, Any] = {}
     for rule in rules:  # the first of each scope that applies: the highest priority, then the lowest id
         applies = (
             rule.scope == RuleScope.platform

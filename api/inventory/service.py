@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import ARRAY, Integer, String, bindparam, column, delete, func, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.expression import Update
 
 from api.batch_write import new_row
 from api.catalog.models import ProductVariant
+from api.db import PlainStatement, plain_rows
 from api.errors import Conflict, NotFound
 from api.inventory.models import InventoryLevel, Reservation
 from api.inventory.schemas import InventoryLevelOut
@@ -85,7 +86,7 @@ def set_stocked(session: Session, variant_id: str, stocked: int) -> InventoryLev
     return _changed(session, variant_id)
 
 
-def _reserve_statement() -> Executable:
+def _reserve_statement() -> Update:
     """`reserve`'s statement, built once (its parameters: the variants and the quantity of each). MATERIALIZED: the
     locking SELECT runs as written (rows locked in its order), never folded into the UPDATE. What it reads of a row
     is the row's latest version, once locked (as a plain SELECT ... FOR UPDATE would)."""
@@ -122,7 +123,7 @@ def _reserve_statement() -> Executable:
     )
 
 
-_RESERVE = _reserve_statement()
+_RESERVE = PlainStatement(_reserve_statement())
 
 
 def reserve(
@@ -142,9 +143,7 @@ def reserve(
     # does not need) cost more than the statement.
     updated = {
         row.variant_id: row
-        for row in session.connection().execute(
-            _RESERVE, {"variant_ids": list(wanted), "quantities": list(wanted.values())}
-        )
+        for row in plain_rows(session, _RESERVE, {"variant_ids": list(wanted), "quantities": list(wanted.values())})
     }
     short = next((variant_id for variant_id in wanted if variant_id not in updated), None)
     if short is not None:  # no stock record, or not enough left
