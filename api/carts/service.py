@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, fields
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import DateTime, Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from api import money
@@ -30,6 +31,8 @@ from api.carts.schemas import (
 from api.catalog import service as catalog
 from api.catalog.models import Product, ProductCategory, ProductVariant
 from api.clock import utcnow
+from api.commissions import service as commissions
+from api.commissions.service import RuleTerms
 from api.companies import service as companies
 from api.companies.models import ApprovalStatus, CompanyApproval
 from api.db import PlainStatement, plain_rows, use_generic_plans
@@ -93,14 +96,15 @@ class CartRow:
 @dataclass(frozen=True)
 class CheckoutCart:
     """A locked cart with what checkout reads of it: the cart itself, its region's tax rate, its lines, the
-    shipping chosen for each vendor and the approved categories of each product (its commission terms depend on
-    them)."""
+    shipping chosen for each vendor, and the approved categories of each product with the commission rules in force
+    at the sale that may price it (`commissions.rules_in_force_for`), by product id."""
 
     cart: CartRow
     tax_rate: Decimal
     lines: list[PricingLine]
     shipping: dict[str, ChosenShipping]
     categories: dict[str, list[str]]
+    rules: dict[str, list[RuleTerms]]
 
 
 _AnyCart = TypeVar("_AnyCart", Cart, CartRow)
@@ -127,10 +131,10 @@ def get_cart(session: Session, cart_id: str, actor: Actor, *, for_update: bool =
 
 def _checkout_cart_statement() -> Select[*tuple[Any, ...]]:
     """The cart, locked, with its region's tax rate and a row per line: the line, its variant, product (with its
-    approved categories) and vendor, and the shipping chosen for that vendor (outer joins: a cart without lines is
-    one row). Plain columns, run on the session's connection, not objects: each object loaded would be a Python
-    object built and tracked per checkout (the cart included: checkout closes it with a plain update), and
-    checkout only reads them. Built once."""
+    approved categories and the commission rules in force at `:at` that may price it) and vendor, and the shipping
+    chosen for that vendor (outer joins: a cart without lines is one row). Plain columns, run on the session's
+    connection, not objects: each object loaded would be a Python object built and tracked per checkout (the cart
+    included: checkout closes it with a plain update), and checkout only reads them. Built once."""
     line, variant, product = CartLineItem, ProductVariant, Product
     method, option = CartShippingMethod, ShippingOption
     approved_categories = func.array(
@@ -145,6 +149,9 @@ def _checkout_cart_statement() -> Select[*tuple[Any, ...]]:
             line.id, line.variant_id, variant.product_id, product.vendor_id, product.title, variant.title, variant.sku,
             line.quantity, line.unit_price, Vendor.name, Vendor.commission_rate, Vendor.status, product.status,
             method.shipping_option_id, option.name, method.amount, approved_categories,
+            commissions.rules_in_force_for(
+                product.vendor_id, approved_categories, bindparam("at", type_=DateTime(timezone=True))
+            ),
         )
         .join(Region, Region.id == Cart.region_id)
         .outerjoin(line, line.cart_id == Cart.id)
@@ -163,21 +170,24 @@ _CHECKOUT_CART = PlainStatement(_checkout_cart_statement())
 _CART_COLUMNS = len(fields(CartRow))  # the statement's first columns, the cart's (`CartRow`, in its order)
 
 
-def _checkout_cart(session: Session, cart_id: str) -> CheckoutCart | None:
+def _checkout_cart(session: Session, cart_id: str, at: datetime) -> CheckoutCart | None:
+    """The cart as checkout reads it (`CheckoutCart`), with the commission rules in force at `at`, the sale."""
     session.flush()  # what the request changed first (the address, the shipping): a Core read does not autoflush
-    rows = plain_rows(session, _CHECKOUT_CART, {"cart_id": cart_id})
+    rows = plain_rows(session, _CHECKOUT_CART, {"cart_id": cart_id, "at": at})
     if not rows:
         return None
     lines: list[PricingLine] = []
     shipping: dict[str, ChosenShipping] = {}
     categories: dict[str, list[str]] = {}
+    rules: dict[str, list[RuleTerms]] = {}
     for row in rows:
         (line_id, variant_id, product_id, vendor_id, title, variant_title, sku, quantity, unit_price,
          vendor_name, commission_rate, vendor_status, product_status, option_id, option_name, amount,
-         product_categories) = row[_CART_COLUMNS + 1:]
+         product_categories, product_rules) = row[_CART_COLUMNS + 1:]
         if line_id is None:
             continue
         categories[product_id] = product_categories
+        rules[product_id] = commissions.rule_terms(product_rules)
         lines.append(PricingLine(
             id=line_id, variant_id=variant_id, product_id=product_id, vendor_id=vendor_id, title=title,
             variant_title=variant_title, sku=sku, quantity=quantity, unit_price=unit_price, vendor_name=vendor_name,
@@ -188,7 +198,7 @@ def _checkout_cart(session: Session, cart_id: str) -> CheckoutCart | None:
     first = rows[0]
     return CheckoutCart(
         cart=CartRow(*first[:_CART_COLUMNS]), tax_rate=first[_CART_COLUMNS], lines=lines, shipping=shipping,
-        categories=categories,
+        categories=categories, rules=rules,
     )
 
 
@@ -533,7 +543,7 @@ def _checked_parts(checkout: CheckoutCart) -> list[PricedPart]:
 
 def _place(
     session: Session, provider: PaymentProvider, checkout: CheckoutCart, parts: list[PricedPart],
-    payment_method: str | None, company_id: str | None,
+    payment_method: str | None, company_id: str | None, at: datetime,
 ) -> OrderOut:
     cart = checkout.cart
     assert cart.email is not None and cart.shipping_address is not None
@@ -553,6 +563,8 @@ def _place(
         categories=checkout.categories,
         payment_method=payment_method,
         company_id=company_id,
+        at=at,
+        rules=checkout.rules,
     )
 
 
@@ -563,7 +575,8 @@ def complete(
     Completing a completed cart returns its order again. An order on a company's account that needs an
     approver returns the (pending) approval request instead, and the cart stays open."""
     use_generic_plans(session)  # every statement of a checkout finds its rows by key
-    checkout = _checkout_cart(session, cart_id)
+    sold_at = utcnow()  # the one instant of the sale: the commission terms in force then price it
+    checkout = _checkout_cart(session, cart_id, sold_at)
     cart = _visible(checkout.cart if checkout else None, actor)
     assert checkout is not None
     if cart.status == CartStatus.completed:
@@ -582,7 +595,7 @@ def complete(
             return companies.request_approval(
                 session, company, actor, cart.id, total, cart.currency_code, reasons, payment_method
             )
-    return _place(session, provider, checkout, parts, payment_method, company.id if company else None)
+    return _place(session, provider, checkout, parts, payment_method, company.id if company else None, sold_at)
 
 
 def complete_approved(
@@ -593,13 +606,14 @@ def complete_approved(
     same checkout as any other, the credit re-checked under the company row lock (`companies.decide`)."""
     use_generic_plans(session)
     approval = companies.decide(session, actor, approval_id, ApprovalStatus.approved, note, platform=platform)
-    checkout = _checkout_cart(session, approval.cart_id)
+    sold_at = utcnow()
+    checkout = _checkout_cart(session, approval.cart_id, sold_at)
     if checkout is None or checkout.cart.status != CartStatus.open:
         raise Conflict("The cart of this request is no longer open.")
     parts = _checked_parts(checkout)
     if sum(p.part.total for p in parts) != approval.amount:
         raise Conflict("The cart changed since the request; the buyer must complete it again.")
-    order = _place(session, provider, checkout, parts, approval.payment_method, approval.company_id)
+    order = _place(session, provider, checkout, parts, approval.payment_method, approval.company_id, sold_at)
     approval.order_id = order.id
     session.flush()
     return approval

@@ -34,30 +34,30 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
-    ARRAY,
     BindParameter,
     ColumnElement,
-    DateTime,
-    String,
+    ScalarSelect,
+    Text,
     and_,
     any_,
-    bindparam,
+    cast,
     func,
+    literal_column,
     or_,
     select,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from api import money
 from api.batch_write import new_row
 from api.clock import utcnow
 from api.commissions.models import CommissionLine, CommissionRule, LineType, RuleScope
 from api.commissions.schemas import RuleIn, RuleUpdate, RuleVersionIn
-from api.db import PlainStatement, plain_rows
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.orders.models import NewOrder, Order, VendorOrder
 from api.payments.models import Refund
@@ -83,47 +83,60 @@ def _in_force(at: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     )
 
 
-def _ids(name: str) -> BindParameter[Any]:
-    # An array parameter (`= ANY(:name)`), not an expanding IN: the statement's text stays the same whatever the
-    # number of ids, so it is neither rendered again per call nor prepared again per count.
-    return bindparam(name, type_=ARRAY(String))
+class RuleTerms(NamedTuple):
+    """A rule version's terms, as the checkout reads them with its cart (`rules_in_force_for`)."""
+
+    id: str
+    scope: str
+    vendor_id: str | None
+    category_id: str | None
+    rate: Decimal
+    fixed_fees: dict[str, int]
 
 
-# Every rule version in force at :at that may price a line of one of :vendors in some of :categories: the
-# categories' rules, the vendors' rules and the platform default, highest `priority` first, then by rule id (the
-# order `_pick_terms` relies on). Built once: a checkout runs it with its own parameters.
-_RULES_IN_FORCE = PlainStatement(
-    select(CommissionRule.id, CommissionRule.scope, CommissionRule.vendor_id, CommissionRule.category_id,
-           CommissionRule.rate, CommissionRule.fixed_fees)
-    .where(
-        or_(
-            CommissionRule.scope == RuleScope.platform,
-            and_(CommissionRule.scope == RuleScope.vendor, CommissionRule.vendor_id == any_(_ids("vendors"))),
-            and_(CommissionRule.scope == RuleScope.category,
-                 CommissionRule.category_id == any_(_ids("categories"))),
-        ),
-        _in_force(bindparam("at", type_=DateTime(timezone=True))),
+def rules_in_force_for(
+    vendor_id: ColumnElement[str] | InstrumentedAttribute[str], category_ids: ColumnElement[Any],
+    at: BindParameter[datetime],
+) -> ScalarSelect[Any]:
+    """Every rule version in force at `at` that may price a line of `vendor_id`'s product in `category_ids` (its
+    approved categories): the categories' rules, the vendor's rules and the platform default, highest `priority`
+    first, then by rule id (the order `_pick_terms` relies on), as one JSON array (`rule_terms` reads it). A column
+    of the checkout's cart read: the terms come with the lines, in no statement of their own. The rate goes as text
+    (a JSON number would come back as a float)."""
+    rule = CommissionRule
+    terms = func.json_build_array(
+        rule.id, rule.scope, rule.vendor_id, rule.category_id, cast(rule.rate, Text), rule.fixed_fees
     )
-    .order_by(CommissionRule.priority.desc(), CommissionRule.id)
-)
+    return (
+        select(func.coalesce(func.json_agg(aggregate_order_by(terms, rule.priority.desc(), rule.id)), _NO_RULES))
+        .where(
+            or_(
+                rule.scope == RuleScope.platform,
+                and_(rule.scope == RuleScope.vendor, rule.vendor_id == vendor_id),
+                and_(rule.scope == RuleScope.category, rule.category_id == any_(category_ids)),
+            ),
+            _in_force(at),
+        )
+        .scalar_subquery()
+    )
 
 
-def _rules_in_force(
-    session: Session, vendor_ids: Iterable[str], category_ids: Iterable[str], at: datetime
-) -> list[Any]:
-    """`_RULES_IN_FORCE`, in one query: the rules' terms as rows (a checkout reads them once, and loading them as
-    ORM objects cost more than the query), on the session's connection."""
-    parameters = {"vendors": sorted(set(vendor_ids)), "categories": sorted(set(category_ids)), "at": at}
-    return plain_rows(session, _RULES_IN_FORCE, parameters)
+_NO_RULES: ColumnElement[Any] = literal_column("'[]'::json")
+
+
+def rule_terms(rules: Sequence[Sequence[Any]]) -> list[RuleTerms]:
+    """The terms of `rules_in_force_for`'s JSON array, in its order."""
+    return [RuleTerms(rule_id, scope, vendor_id, category_id, Decimal(rate), fees)
+            for rule_id, scope, vendor_id, category_id, rate, fees in rules]
 
 
 def _pick_terms(
-    rules: Iterable[Any], vendor_id: str, vendor_rate: Decimal, category_ids: Iterable[str]
+    rules: Iterable[RuleTerms], vendor_id: str, vendor_rate: Decimal, category_ids: Iterable[str]
 ) -> Terms:
     """The commission terms for a line of a vendor's product in the (approved) `category_ids`, among `rules`
-    (`_rules_in_force` at the sale), with `vendor_rate` as the last fallback (see the module)."""
+    (`rules_in_force_for` at the sale), with `vendor_rate` as the last fallback (see the module)."""
     categories = tuple(sorted(set(category_ids)))
-    by_scope: dict[str, Any] = {}
+    by_scope: dict[str, RuleTerms] = {}
     for rule in rules:  # the first of each scope that applies: the highest priority, then the lowest id
         applies = (
             rule.scope == RuleScope.platform
@@ -278,17 +291,13 @@ def delete_rule(session: Session, rule_id: str) -> None:
 
 
 def record_sale(
-    session: Session, new: NewOrder, categories: Mapping[str, Sequence[str]]
+    new: NewOrder, categories: Mapping[str, Sequence[str]], rules: Mapping[str, Sequence[RuleTerms]]
 ) -> list[dict[str, Any]]:
     """A sale line per order line of an order being placed, as rows for the statement that writes the order
-    (`api.batch_write`), priced with the terms in force at the order's `created_at` and the product's approved
-    `categories` (by product id), all recorded on the line."""
+    (`api.batch_write`), priced with the terms in force at the order's `created_at`, read with the cart (`rules`,
+    by product id: `rules_in_force_for`), and the product's approved `categories` (by product id), all recorded on
+    the line."""
     order = new.order
-    at = order["created_at"]
-    # One lookup of the terms for the whole order: every rule that may apply to one of its lines.
-    rules = _rules_in_force(
-        session, {vo["vendor_id"] for vo in new.vendor_orders}, {c for ids in categories.values() for c in ids}, at
-    )
     rows = []
     for vendor_order in new.vendor_orders:
         # Lines in id order (as `new.lines` holds them), so the commission run can reproduce the split (and its
@@ -297,8 +306,9 @@ def record_sale(
         subtotals = [item["subtotal"] for item in items]
         grosses = money.allocate(vendor_order["total"], subtotals if sum(subtotals) > 0 else [1] * len(subtotals))
         for item, gross in zip(items, grosses, strict=True):
+            product_id = item["product_id"]
             terms = _pick_terms(
-                rules, vendor_order["vendor_id"], vendor_order["commission_rate"], categories[item["product_id"]]
+                rules[product_id], vendor_order["vendor_id"], vendor_order["commission_rate"], categories[product_id]
             )
             fee = terms.fixed_fees.get(order["currency_code"], 0)
             commission = money.commission(item["subtotal"], terms.rate, fee)

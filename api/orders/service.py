@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -155,6 +156,8 @@ def place(
     payment_method: str | None,
     company_id: str | None = None,
     changes: NewRows = (),
+    at: datetime,
+    rules: Mapping[str, Sequence[commissions.RuleTerms]],
 ) -> OrderOut:
     """Create the order and its vendor orders, reserve their stock, then authorise the payment. Stock
     comes first so that a sold-out item never reaches the provider; anything failing after the
@@ -169,7 +172,7 @@ def place(
     made for them: building and tracking them cost a checkout more than the statement. The terms are looked up
     before the stock rows are locked, so concurrent buyers of one variant wait for each other only over the writes
     and the commit."""
-    now = utcnow()  # the one instant of the sale: its commission terms are the ones in force now (`record_sale`)
+    now = at  # the one instant of the sale: its commission terms (`rules`) are the ones in force then
     order = new_row(
         Order,
         cart_id=cart_id,
@@ -232,7 +235,7 @@ def place(
             for line in part.lines
         ]
         new.lines[vendor_order["id"]] = sorted(lines, key=lambda line: line["id"])
-    commission_lines = commissions.record_sale(session, new, categories)
+    commission_lines = commissions.record_sale(new, categories, rules)
     stock, reservations = inventory.reserve(
         session,
         [(line["variant_id"], line["vendor_order_id"], line["quantity"])

@@ -82,7 +82,7 @@ def test_paid_plus_available_plus_pending_is_the_captured_share(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = [datetime.combine(utcnow().date() - timedelta(days=150), time(9), tzinfo=UTC)]
-    for module in ("api.orders.service", "api.payments.service", "api.commissions.service"):
+    for module in ("api.carts.service", "api.orders.service", "api.payments.service", "api.commissions.service"):
         monkeypatch.setattr(f"{module}.utcnow", lambda: clock[0])
     with database.transaction(Domain.commerce) as session:
         world = _setup(session)
