@@ -20,7 +20,7 @@ from psycopg.pq import ExecStatus, TransactionStatus
 from psycopg.rows import RowFactory, namedtuple_row, tuple_row
 from sqlalchemy import ClauseElement, Connection, Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -222,11 +222,18 @@ def _run_plain(
         cursor.execute(sql, values)
         return cursor.fetchall() if cursor.pgresult and cursor.pgresult.status == ExecStatus.TUPLES_OK else []
     except psycopg.Error as exc:
-        lost = connection.dialect.is_disconnect(cast(Any, exc), connection.connection, None)
-        error = DBAPIError.instance(sql, values, exc, psycopg.Error, connection_invalidated=lost)
-        if lost:
-            connection.invalidate(exc)
-        raise error from exc
+        raise _as_sqlalchemy_error(connection, sql, values, exc) from exc
+
+
+def _as_sqlalchemy_error(
+    connection: Connection, sql: str, values: Mapping[str, Any] | None, exc: psycopg.Error
+) -> StatementError:
+    """A driver error of a statement sent past SQLAlchemy, as SQLAlchemy would raise it; a lost connection is
+    invalidated, so the pool does not hand it out again."""
+    lost = connection.dialect.is_disconnect(cast(Any, exc), connection.connection, None)
+    if lost:
+        connection.invalidate(exc)
+    return DBAPIError.instance(sql, values, exc, psycopg.Error, connection_invalidated=lost)
 
 
 def needs_database_work(session: Session) -> bool:
@@ -296,13 +303,13 @@ def _read_changed_stores(conn: Connection) -> None:
     """At the commit of a transaction that wrote: the stores whose readers it changes, as the store-change
     triggers noted them (api/cache_events.py), read in the commit's own round trip (one simple query: the read,
     then `COMMIT`). The transaction is then over, and the driver's commit that follows has nothing left to send.
-    A failed `COMMIT` raises here, as SQLAlchemy's error for it (a lost connection is its `OperationalError`)."""
+    A failed `COMMIT` raises here, as SQLAlchemy's error for it (`_as_sqlalchemy_error`)."""
     if not conn.info.pop(_WROTE, False):
         return
     try:
         row = conn.connection.driver_connection.execute(_READ_AND_COMMIT).fetchone()  # type: ignore[union-attr]
     except psycopg.Error as exc:
-        raise DBAPIError.instance(_READ_AND_COMMIT, None, exc, psycopg.Error) from exc
+        raise _as_sqlalchemy_error(conn, _READ_AND_COMMIT, None, exc) from exc
     if row and row[0]:
         conn.info[_CHANGED_STORES] = row[0]
 

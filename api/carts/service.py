@@ -32,7 +32,6 @@ from api.catalog import service as catalog
 from api.catalog.models import Product, ProductCategory, ProductVariant
 from api.clock import utcnow
 from api.commissions import service as commissions
-from api.commissions.service import RuleTerms
 from api.companies import service as companies
 from api.companies.models import ApprovalStatus, CompanyApproval
 from api.db import PlainStatement, plain_rows, use_generic_plans
@@ -104,7 +103,7 @@ class CheckoutCart:
     lines: list[PricingLine]
     shipping: dict[str, ChosenShipping]
     categories: dict[str, list[str]]
-    rules: dict[str, list[RuleTerms]]
+    rules: dict[str, list[commissions.RuleTerms]]
 
 
 _AnyCart = TypeVar("_AnyCart", Cart, CartRow)
@@ -179,7 +178,7 @@ def _checkout_cart(session: Session, cart_id: str, at: datetime) -> CheckoutCart
     lines: list[PricingLine] = []
     shipping: dict[str, ChosenShipping] = {}
     categories: dict[str, list[str]] = {}
-    rules: dict[str, list[RuleTerms]] = {}
+    rules: dict[str, list[commissions.RuleTerms]] = {}
     for row in rows:
         (line_id, variant_id, product_id, vendor_id, title, variant_title, sku, quantity, unit_price,
          vendor_name, commission_rate, vendor_status, product_status, option_id, option_name, amount,

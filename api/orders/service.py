@@ -163,16 +163,16 @@ def place(
     comes first so that a sold-out item never reaches the provider; anything failing after the
     authorisation, up to the outbox events, cancels it before the error propagates (and the transaction rolls
     back). A commission line is recorded per order line (`api.commissions.service`), with the approved
-    `categories` of each product (read with the cart). Returns the order's view.
+    `categories` of each product and the `rules` in force at `at` that may price it (both by product id, read with
+    the cart). `at` is the one instant of the sale: the order's `created_at`. Returns the order's view.
 
     The order is built as plain rows with their ids (`NewOrder`), so every row it brings (the order, vendor
     orders, lines, commission lines, reservations and payment) goes in one statement (`api.batch_write`), with
     the session's pending changes and the rows of `changes` (the cart it closes), at the order's final payment
     status and first version; its events in a second one, once the order's number is known. No ORM object is
-    made for them: building and tracking them cost a checkout more than the statement. The terms are looked up
-    before the stock rows are locked, so concurrent buyers of one variant wait for each other only over the writes
-    and the commit."""
-    now = at  # the one instant of the sale: its commission terms (`rules`) are the ones in force then
+    made for them: building and tracking them cost a checkout more than the statement. The terms were read with
+    the cart, before the stock rows are locked, so concurrent buyers of one variant wait for each other only over
+    the writes and the commit."""
     order = new_row(
         Order,
         cart_id=cart_id,
@@ -192,8 +192,8 @@ def place(
         shipping_address=shipping_address,
         version=1,
         canceled_at=None,
-        created_at=now,
-        updated_at=now,
+        created_at=at,
+        updated_at=at,
     )
     new = NewOrder(order, [], {})
     for part in sorted(parts, key=lambda p: p.vendor_id):
