@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Select, and_, bindparam, func, select
+from sqlalchemy import DateTime, Select, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from api import money
@@ -100,6 +100,7 @@ class CheckoutCart:
 
     cart: CartRow
     tax_rate: Decimal
+    display_id: int | None  # the number of the order it becomes, taken when the cart is open (`orders.new_display_id`)
     lines: list[PricingLine]
     shipping: dict[str, ChosenShipping]
     categories: dict[str, list[str]]
@@ -129,7 +130,8 @@ def get_cart(session: Session, cart_id: str, actor: Actor, *, for_update: bool =
 
 
 def _checkout_cart_statement() -> Select[*tuple[Any, ...]]:
-    """The cart, locked, with its region's tax rate and a row per line: the line, its variant, product (with its
+    """The cart, locked, with its region's tax rate, the number of the order it becomes (taken only while the cart
+    is open, once for all its rows) and a row per line: the line, its variant, product (with its
     approved categories and the commission rules in force at `:at` that may price it) and vendor, and the shipping
     chosen for that vendor (outer joins: a cart without lines is one row). Plain columns, run on the session's
     connection, not objects: each object loaded would be a Python object built and tracked per checkout (the cart
@@ -145,6 +147,7 @@ def _checkout_cart_statement() -> Select[*tuple[Any, ...]]:
     return (
         select(
             *(getattr(Cart, field.name) for field in fields(CartRow)), Region.tax_rate,
+            case((Cart.status == CartStatus.open, orders.new_display_id())),  # once per statement (an InitPlan)
             line.id, line.variant_id, variant.product_id, product.vendor_id, product.title, variant.title, variant.sku,
             line.quantity, line.unit_price, Vendor.name, Vendor.commission_rate, Vendor.status, product.status,
             method.shipping_option_id, option.name, method.amount, approved_categories,
@@ -182,7 +185,7 @@ def _checkout_cart(session: Session, cart_id: str, at: datetime) -> CheckoutCart
     for row in rows:
         (line_id, variant_id, product_id, vendor_id, title, variant_title, sku, quantity, unit_price,
          vendor_name, commission_rate, vendor_status, product_status, option_id, option_name, amount,
-         product_categories, product_rules) = row[_CART_COLUMNS + 1:]
+         product_categories, product_rules) = row[_CART_COLUMNS + 2:]
         if line_id is None:
             continue
         categories[product_id] = product_categories
@@ -196,7 +199,8 @@ def _checkout_cart(session: Session, cart_id: str, at: datetime) -> CheckoutCart
             shipping[vendor_id] = ChosenShipping(vendor_id, option_id, option_name, amount)
     first = rows[0]
     return CheckoutCart(
-        cart=CartRow(*first[:_CART_COLUMNS]), tax_rate=first[_CART_COLUMNS], lines=lines, shipping=shipping,
+        cart=CartRow(*first[:_CART_COLUMNS]), tax_rate=first[_CART_COLUMNS], display_id=first[_CART_COLUMNS + 1],
+        lines=lines, shipping=shipping,
         categories=categories, rules=rules,
     )
 
@@ -545,7 +549,7 @@ def _place(
     payment_method: str | None, company_id: str | None, at: datetime,
 ) -> OrderOut:
     cart = checkout.cart
-    assert cart.email is not None and cart.shipping_address is not None
+    assert cart.email is not None and cart.shipping_address is not None and checkout.display_id is not None
     closed = {"id": cart.id, "status": CartStatus.completed, "completed_at": utcnow()}
     return orders.place(
         session,
@@ -562,6 +566,7 @@ def _place(
         categories=checkout.categories,
         payment_method=payment_method,
         company_id=company_id,
+        display_id=checkout.display_id,
         at=at,
         rules=checkout.rules,
     )

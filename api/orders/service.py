@@ -10,9 +10,9 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, Table, func, select
 from sqlalchemy.orm import Session
 
 from api import money
@@ -140,6 +140,15 @@ def order_for_cart(session: Session, cart_id: str) -> Order | None:
 # ---- placing -------------------------------------------------------------------------------------------
 
 
+def new_display_id() -> ScalarSelect[int]:
+    """The next order number, taken from the sequence behind `orders.display_id` (an identity column), for a
+    statement that reads it before the order is written (the checkout's cart read): the order's events then go in
+    the order's own statement. A number taken by a checkout that does not place its order is skipped, as a rolled
+    back INSERT skips one; orders numbered by the column's default draw on the same sequence."""
+    sequence = func.pg_get_serial_sequence(cast(Table, Order.__table__).fullname, Order.display_id.name)
+    return select(func.nextval(sequence)).scalar_subquery()
+
+
 def place(
     session: Session,
     provider: PaymentProvider,
@@ -156,6 +165,7 @@ def place(
     payment_method: str | None,
     company_id: str | None = None,
     changes: NewRows = (),
+    display_id: int,
     at: datetime,
     rules: Mapping[str, Sequence[commissions.RuleTerms]],
 ) -> OrderOut:
@@ -164,18 +174,20 @@ def place(
     authorisation, up to the outbox events, cancels it before the error propagates (and the transaction rolls
     back). A commission line is recorded per order line (`api.commissions.service`), with the approved
     `categories` of each product and the `rules` in force at `at` that may price it (both by product id, read with
-    the cart). `at` is the one instant of the sale: the order's `created_at`. Returns the order's view.
+    the cart). `at` is the one instant of the sale: the order's `created_at`; `display_id` its number, taken
+    before (`new_display_id`). Returns the order's view.
 
-    The order is built as plain rows with their ids (`NewOrder`), so every row it brings (the order, vendor
-    orders, lines, commission lines, reservations and payment) goes in one statement (`api.batch_write`), with
-    the session's pending changes and the rows of `changes` (the cart it closes), at the order's final payment
-    status and first version; its events in a second one, once the order's number is known. No ORM object is
+    The order is built as plain rows with their ids and its number (`NewOrder`), so every row it brings (the
+    order, vendor orders, lines, commission lines, reservations, payment and outbox events) goes in one statement
+    (`api.batch_write`), with the session's pending changes and the rows of `changes` (the cart it closes), at
+    the order's final payment status and first version. No ORM object is
     made for them: building and tracking them cost a checkout more than the statement. The terms were read with
     the cart, before the stock rows are locked, so concurrent buyers of one variant wait for each other only over
     the writes and the commit."""
     order = new_row(
         Order,
         cart_id=cart_id,
+        display_id=display_id,
         customer_id=customer_id,
         company_id=company_id,
         email=email,
@@ -243,17 +255,8 @@ def place(
     )
     payment = payments.authorize(provider, order, payment_method)
     try:
-        ((display_id,),) = write_pending(session, [
-            (Order, [order]),
-            (VendorOrder, new.vendor_orders),
-            (OrderLineItem, [line for lines in new.lines.values() for line in lines]),
-            (CommissionLine, commission_lines),
-            (Reservation, reservations),
-            (Payment, [payment]),
-        ], returning=("display_id",), changes=changes)
         placed = OrderOut.model_validate({
             **order,
-            "display_id": display_id,
             "vendor_orders": [{**vo, "items": new.lines[vo["id"]]} for vo in new.vendor_orders],
             "payment": payment,
             "refunds": [],
@@ -261,7 +264,15 @@ def place(
         events = [*inventory.change_events(stock),
                   outbox.new_event(CommerceOutboxEvent, "order.placed", "order", placed.id,
                                    placed.model_dump(mode="json"))]
-        write_pending(session, [(CommerceOutboxEvent, events)])  # before the authorisation is left standing
+        write_pending(session, [  # before the authorisation is left standing
+            (Order, [order]),
+            (VendorOrder, new.vendor_orders),
+            (OrderLineItem, [line for lines in new.lines.values() for line in lines]),
+            (CommissionLine, commission_lines),
+            (Reservation, reservations),
+            (Payment, [payment]),
+            (CommerceOutboxEvent, events),
+        ], changes=changes)
     except BaseException:
         with suppress(PaymentError):  # the original error is the one to report
             provider.cancel(payment["provider_reference"])

@@ -1,6 +1,6 @@
-"""What one checkout writes, now that its writes are batched: the stock events then the order's event (one
-INSERT, in that order, with the values the rows hold), every line priced with the right commission terms from one
-lookup, and a sold-out line that leaves nothing behind."""
+"""What one checkout writes, now that its writes are batched: the stock events then the order's event (in the
+order's statement, in that order, with the values the rows hold), one order number per checkout, every line priced
+with the right commission terms from one lookup, and a sold-out line that leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -129,6 +129,23 @@ def test_a_line_sold_out_since_it_was_added_fails_the_checkout_and_leaves_nothin
     shop.ok(shop.client.post(f"/admin/inventory/{scarce}", json={"stocked_quantity": 4}, headers=shop.admin))
     order = shop.ok(shop.client.post(f"/store/carts/{cart['id']}/complete", headers=shop.store))
     assert sorted(i["quantity"] for vo in order["vendor_orders"] for i in vo["items"]) == [2, 4]
+
+
+def test_a_checkout_takes_one_order_number_with_its_cart_and_a_completed_cart_none(shop: Shop) -> None:
+    vendor = shop.vendor()
+    shop.shipping_option(vendor["id"])
+    variants = shop.product(vendor["id"], variants=3)["variants"]
+    first, second = shop.ready_cart([(v["id"], 1) for v in variants]), shop.ready_cart([(variants[0]["id"], 1)])
+
+    placed = shop.ok(shop.client.post(f"/store/carts/{first['id']}/complete", headers=shop.store))
+    again = shop.ok(shop.client.post(f"/store/carts/{first['id']}/complete", headers=shop.store))
+    following = shop.ok(shop.client.post(f"/store/carts/{second['id']}/complete", headers=shop.store))
+
+    assert again["display_id"] == placed["display_id"]  # the same order again, no number taken
+    # The cart's three rows read one number; the next order has the next one.
+    assert following["display_id"] == placed["display_id"] + 1
+    stored = shop.ok(shop.client.get(f"/admin/orders/{placed['id']}", headers=shop.admin))
+    assert stored["display_id"] == placed["display_id"]
 
 
 def test_a_checkout_commits_in_its_routes_thread_and_its_session_end_takes_no_hop(
