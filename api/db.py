@@ -16,7 +16,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
-from psycopg.pq import ExecStatus, TransactionStatus
+from psycopg.pq import ConnStatus, DiagnosticField, ExecStatus, TransactionStatus
+from psycopg.pq.abc import PGresult
 from psycopg.rows import RowFactory, namedtuple_row, tuple_row
 from sqlalchemy import ClauseElement, Connection, Engine, MetaData, create_engine, event, make_url, text
 from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
@@ -134,7 +135,47 @@ _GENERIC_PLANS = "generic_plans"
 def _apply_tenant_scope(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
     session.info[_CONNECTION] = connection
     statement = _SET_SCOPE_GENERIC_PLANS if session.info.get(_GENERIC_PLANS) else _SET_SCOPE
-    _run_plain(connection, statement, _scope_values(tenant_scope_of(session)), tuple_row)
+    values = _scope_values(tenant_scope_of(session))
+    if not _begin_with(connection, statement, values):
+        _run_plain(connection, statement, values, tuple_row)
+
+
+def _begin_with(connection: Connection, sql: str, values: Mapping[str, Any]) -> bool:
+    """Open the driver's transaction and run `sql` (a query that changes nothing) in the same round trip: one
+    simple query, `BEGIN; <sql>` with the values quoted by psycopg. Left to itself psycopg sends its `BEGIN` in a
+    round trip of its own before a transaction's first statement; once the transaction is open it sends none. Only
+    for a transaction with the server's own characteristics (psycopg would otherwise name them in its `BEGIN`);
+    False when it did not apply. The engine's `before_cursor_execute` listeners see `sql` as any statement."""
+    driver = connection.connection.driver_connection
+    if not (
+        isinstance(driver, psycopg.Connection)
+        and driver.info.transaction_status is TransactionStatus.IDLE
+        and not driver.autocommit
+        and driver.isolation_level is None
+        and driver.read_only is None
+        and driver.deferrable is None
+    ):
+        return False
+    if connection.dispatch.before_cursor_execute:
+        connection.dispatch.before_cursor_execute(connection, None, sql, values, None, False)
+    try:
+        query = f"BEGIN; {psycopg.ClientCursor(driver).mogrify(sql, values)}"
+        result = driver.pgconn.exec_(query.encode(driver.info.encoding))
+        if result.status != ExecStatus.TUPLES_OK:
+            raise _result_error(driver, result)
+    except psycopg.Error as exc:
+        raise _as_sqlalchemy_error(connection, sql, values, exc) from exc
+    return True
+
+
+def _result_error(driver: psycopg.Connection[Any], result: PGresult) -> psycopg.Error:
+    """The error of a failed result of a query sent through the driver's libpq connection (`PGconn.exec_`)."""
+    message = (result.error_message or driver.pgconn.error_message).decode(driver.info.encoding, "replace")
+    if driver.pgconn.status == ConnStatus.BAD:
+        return psycopg.OperationalError(message)
+    sqlstate = result.error_field(DiagnosticField.SQLSTATE)
+    kind = psycopg.errors.lookup(sqlstate.decode()) if sqlstate else psycopg.DatabaseError
+    return kind(message)
 
 
 def use_generic_plans(session: Session) -> None:
