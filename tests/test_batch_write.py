@@ -4,12 +4,13 @@ would."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import Table, inspect, select, text
 from sqlalchemy.orm import Session
 
-from api.batch_write import new_row, write_pending
+from api.batch_write import _statement, new_row, write_pending
 from api.catalog.models import Product, ProductVariant, VariantPrice
 from api.db import Database, Domain
 from api.outbox.models import CommerceOutboxEvent
@@ -162,6 +163,26 @@ def test_plain_changes_go_in_the_same_statement_with_their_onupdate_columns(owne
         assert "updated_at = now()" in seen[0]  # the column's `onupdate`, set by the same statement
         after = session.scalar(select(Vendor.updated_at).where(Vendor.id == vendor.id))
         assert before is not None and after is not None and after >= before
+        session.rollback()
+
+
+def test_a_change_finds_its_rows_by_key_in_a_plan_made_for_any_number_of_rows(owner_database: Database) -> None:
+    # A table of a few thousand rows: there, joined to the rows' function alone (estimated at 100 rows), a generic
+    # plan scanned the whole table for each change.
+    statement = _statement((("update", cast(Table, Vendor.__table__), ("id", "name")),), ())
+    with owner_database.transaction(Domain.commerce) as session:
+        session.execute(text(
+            "INSERT INTO commerce.vendors (id, name, slug, email, commission_rate, default_currency, status, version) "
+            "SELECT 'ven_plan_' || n, 'V' || n, 'plan-' || n, 'v@example.com', 0.1, 'EUR', 'approved', 1 "
+            "FROM generate_series(1, 3000) AS n"
+        ))
+        session.execute(text("ANALYZE commerce.vendors"))
+        session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        session.execute(text(f"PREPARE change_by_key(jsonb) AS {statement.replace('%(rows_0)s', '$1')}"))
+        plan = "\n".join(session.execute(text(
+            """EXPLAIN EXECUTE change_by_key('[{"id": "ven_plan_7", "name": "Renamed"}]')""")).scalars())
+        session.execute(text("DEALLOCATE change_by_key"))
+        assert "Seq Scan on vendors" not in plan and "pk_vendors" in plan, plan
         session.rollback()
 
 
