@@ -24,7 +24,8 @@ own writes without waiting for the notification) and, with Redis, publishes thos
 channel. Each worker then holds one Redis subscription instead of one database connection, with the same
 fallback: no version while unsubscribed, a new version on every resubscribe. Every writing process must
 have REDIS_URL set (one `.env`); a write that bypasses `Database` (psql) is heard only through
-LISTEN/NOTIFY.
+LISTEN/NOTIFY. Once a transaction has noted every store a trigger names, the trigger's `WHEN` condition skips
+its function (api/migrations/store_changes.py): a checkout writes eight such tables and enters PL/pgSQL once.
 """
 
 from __future__ import annotations

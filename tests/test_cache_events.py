@@ -156,3 +156,23 @@ def test_a_writing_transaction_reads_its_stores_with_its_commit_and_a_failed_com
             assert session.scalar(text("SELECT to_regclass('commit_lost')")) is None
     finally:
         owner_database.change_subscribers.remove(heard.append)
+
+
+def test_a_store_change_trigger_enters_plpgsql_once_per_store_and_transaction(owner_database: Database) -> None:
+    """A `notify_store_change` trigger is skipped by its `WHEN` condition once every store it names is noted in the
+    transaction (api/migrations/store_changes.py); a table that names one more store still calls it."""
+    calls = "SELECT pg_stat_get_xact_function_calls('commerce.notify_store_change'::regproc)"
+    with owner_database.transaction(Domain.commerce) as session:
+        session.execute(text("SET LOCAL track_functions = 'pl'"))
+        # Statements on three tables with the trigger (a statement trigger fires even for no row): the first
+        # notes `commerce`.
+        for table in ("outbox_events", "regions", "products"):
+            session.execute(text(f"UPDATE commerce.{table} SET id = id WHERE false"))
+        assert session.scalar(text(calls)) == 1
+        assert session.scalar(text("SELECT current_setting('app.changed_stores')")) == "commerce"
+        session.execute(text("UPDATE commerce.users SET id = id WHERE false"))  # names `access` too
+        assert session.scalar(text(calls)) == 2
+        assert session.scalar(text("SELECT current_setting('app.changed_stores')")) == "commerce,access"
+        session.execute(text("UPDATE commerce.auth_tokens SET id = id WHERE false"))
+        assert session.scalar(text(calls)) == 2
+        session.rollback()
