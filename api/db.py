@@ -156,8 +156,7 @@ def _begin_with(connection: Connection, sql: str, values: Mapping[str, Any]) -> 
         and driver.deferrable is None
     ):
         return False
-    if connection.dispatch.before_cursor_execute:
-        connection.dispatch.before_cursor_execute(connection, None, sql, values, None, False)
+    _tell_listeners(connection, None, sql, values)
     try:
         query = f"BEGIN; {psycopg.ClientCursor(driver).mogrify(sql, values)}"
         result = driver.pgconn.exec_(query.encode(driver.info.encoding))
@@ -257,13 +256,19 @@ def _run_plain(
     driver = connection.connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     cursor = driver.cursor(row_factory=rows)
-    if connection.dispatch.before_cursor_execute:
-        connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
+    _tell_listeners(connection, cursor, sql, values)
     try:
         cursor.execute(sql, values)
         return cursor.fetchall() if cursor.pgresult and cursor.pgresult.status == ExecStatus.TUPLES_OK else []
     except psycopg.Error as exc:
         raise _as_sqlalchemy_error(connection, sql, values, exc) from exc
+
+
+def _tell_listeners(connection: Connection, cursor: object, sql: str, values: Mapping[str, Any]) -> None:
+    """The engine's `before_cursor_execute` listeners see a statement sent past SQLAlchemy as any statement (the
+    notes of what a transaction wrote, statement counts)."""
+    if connection.dispatch.before_cursor_execute:
+        connection.dispatch.before_cursor_execute(connection, cursor, sql, values, None, False)
 
 
 def _as_sqlalchemy_error(

@@ -180,10 +180,9 @@ def place(
     The order is built as plain rows with their ids and its number (`NewOrder`), so every row it brings (the
     order, vendor orders, lines, commission lines, reservations, payment and outbox events) goes in one statement
     (`api.batch_write`), with the session's pending changes and the rows of `changes` (the cart it closes), at
-    the order's final payment status and first version. No ORM object is
-    made for them: building and tracking them cost a checkout more than the statement. The terms were read with
-    the cart, before the stock rows are locked, so concurrent buyers of one variant wait for each other only over
-    the writes and the commit."""
+    the order's final payment status and first version. No ORM object is made for them: building and tracking
+    them cost a checkout more than the statement. The terms were read with the cart, before the stock rows are
+    locked, so concurrent buyers of one variant wait for each other only over the writes and the commit."""
     order = new_row(
         Order,
         cart_id=cart_id,
